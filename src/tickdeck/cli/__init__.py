@@ -1,0 +1,3 @@
+from tickdeck.cli._app import main
+
+__all__ = ["main"]

@@ -1,0 +1,125 @@
+"""Integer enums of the domain vocabulary.
+
+They are `IntEnum` so that compiled kernels and Parquet columns carry plain
+integers while Python code compares against names. Strings exist only at the
+edges and are parsed once, through `parse`.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum, StrEnum
+from typing import Self
+
+from tickdeck.core.errors import InputError, suggest
+
+__all__ = ["Aggressor", "AssetClass", "BookAction", "DataKind", "OrderAction", "Side"]
+
+
+class _Parseable(IntEnum):
+    @classmethod
+    def parse(cls, text: str | int | Self, *, field: str | None = None) -> Self:
+        """Parse a name (any case, singular or plural) or a value into a member."""
+        if isinstance(text, cls):
+            return text
+        if isinstance(text, int):
+            try:
+                return cls(text)
+            except ValueError:
+                raise InputError(
+                    field or cls.__name__, text, f"one of {[int(m) for m in cls]}"
+                ) from None
+        key = str(text).strip().lower().replace("-", "_")
+        names = {m.label: m for m in cls}
+        names.update({m.name.lower(): m for m in cls})
+        member = names.get(key) or names.get(key.rstrip("s"))
+        if member is None:
+            raise InputError(
+                field or cls.__name__,
+                text,
+                f"a {cls.__name__} name",
+                hint=suggest(key, (m.label for m in cls)),
+            )
+        return member
+
+    @property
+    def label(self) -> str:
+        """The name used at the edges (files, CLI, JSON)."""
+        return self.name.lower()
+
+
+class DataKind(_Parseable):
+    """A kind of market data record.
+
+    The value is also the tie-break rank in replay: at equal receive time, a
+    book snapshot comes before a book delta, before an L3 order event, before
+    a quote, before a trade, before a bar (a bar closes after the ticks in it).
+    """
+
+    BOOK_SNAPSHOT = 0
+    BOOK_DELTA = 1
+    ORDER_EVENT = 2
+    QUOTE = 3
+    TRADE = 4
+    BAR = 5
+
+    @property
+    def label(self) -> str:
+        """The catalog folder and SQL view name: plural snake case."""
+        return self.name.lower() + "s"
+
+
+class Side(_Parseable):
+    """The side of an order or of a book level."""
+
+    BUY = 1
+    SELL = -1
+
+
+class Aggressor(_Parseable):
+    """Which side crossed the spread to make a trade; NONE when the venue does not say."""
+
+    NONE = 0
+    BUYER = 1
+    SELLER = -1
+
+
+class BookAction(_Parseable):
+    """What an L2 book delta does to the level at its price."""
+
+    ADD = 1
+    UPDATE = 2
+    DELETE = 3
+    CLEAR = 4
+
+
+class OrderAction(_Parseable):
+    """What an L3 order event does to the order it names."""
+
+    ADD = 1
+    MODIFY = 2
+    CANCEL = 3
+    EXECUTE = 4
+
+
+class AssetClass(StrEnum):
+    """Broad asset class of an instrument; stored as its string value."""
+
+    FX = "fx"
+    EQUITY = "equity"
+    FUTURE = "future"
+    OPTION = "option"
+    CRYPTO = "crypto"
+    INDEX = "index"
+    COMMODITY = "commodity"
+    BOND = "bond"
+    CFD = "cfd"
+
+    @classmethod
+    def parse(cls, text: str | AssetClass, *, field: str = "asset_class") -> AssetClass:
+        """Parse a case-insensitive name into a member."""
+        try:
+            return cls(str(text).strip().lower())
+        except ValueError:
+            raise InputError(
+                field, text, "an asset class", hint=suggest(str(text).lower(), (m.value for m in cls))
+            ) from None

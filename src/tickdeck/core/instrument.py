@@ -1,0 +1,170 @@
+"""Instruments, and how prices stay exact on the tick grid.
+
+Prices cross the system in two forms:
+
+- **float64 at the edges and at rest** (Parquet, SQL, pandas, strategies):
+  always the double nearest to an exact multiple of the tick size, so that
+  ``1.10005`` reads back as ``1.10005``;
+- **int64 ticks inside kernels** (matching, resampling, queue models), where
+  equality and ordering of prices must be exact.
+
+A tick size is an exact decimal ``k * 10**-p`` (``k`` and ``p`` integers). The
+conversions below are exact inverses on the grid:
+
+- ``ticks_to_prices(n) = (n * k) / 10**p``: both operands are exactly
+  representable integers below 2**53, and IEEE division is correctly rounded,
+  so the result is the double nearest the exact decimal price;
+- ``prices_to_ticks(x) = rint(x * 10**p / k)``: the relative error of the
+  product and the division is a few ulps, far below the half tick that `rint`
+  tolerates, for any price whose tick count is below 2**50.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from tickdeck.core.enums import AssetClass
+from tickdeck.core.errors import InputError
+
+__all__ = ["Instrument", "parse_decimal"]
+
+_SYMBOL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-^]{0,63}$")
+_VENUE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,31}$")
+# Tick counts beyond this lose exactness in float64 arithmetic (see module docstring).
+_MAX_EXACT_TICKS = 2**50
+
+
+def parse_decimal(value: object, *, field: str, positive: bool = True) -> Decimal:
+    """Parse a tick size, lot size or multiplier into an exact, normalised Decimal."""
+    try:
+        # str() first: Decimal(0.1) would keep the binary expansion of the float.
+        number = Decimal(str(value).strip()) if not isinstance(value, Decimal) else value
+    except InvalidOperation:
+        raise InputError(field, value, "a decimal number such as 0.01") from None
+    if not number.is_finite() or (positive and number <= 0):
+        raise InputError(field, value, "a positive decimal number such as 0.01")
+    number = number.normalize()
+    exponent = number.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -12:
+        raise InputError(field, value, "at most 12 decimal places")
+    if isinstance(exponent, int) and exponent > 0:
+        number = number.quantize(Decimal(1))  # 1E+2 -> 100, so it prints plainly
+    return number
+
+
+def _grid(step: Decimal) -> tuple[int, int]:
+    """Split an exact decimal step into (k, p) with step == k * 10**-p."""
+    _, digits, exponent = step.as_tuple()
+    if not isinstance(exponent, int):
+        raise InputError("step", step, "a finite decimal")
+    k = int("".join(map(str, digits)))
+    if exponent >= 0:
+        return k * 10**exponent, 0
+    return k, -exponent
+
+
+@dataclass(frozen=True, slots=True)
+class Instrument:
+    """A tradable instrument and the grids its prices and sizes live on.
+
+    `tick_size` is the minimum price increment, `lot_size` the minimum size
+    increment, `multiplier` the contract multiplier (notional = price * size *
+    multiplier), `currency` the quote currency.
+    """
+
+    symbol: str
+    venue: str
+    tick_size: Decimal
+    lot_size: Decimal = Decimal(1)
+    multiplier: Decimal = Decimal(1)
+    currency: str = "USD"
+    asset_class: AssetClass = AssetClass.EQUITY
+    _k: int = field(init=False, repr=False, compare=False)
+    _scale: float = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.symbol, str) or not _SYMBOL.match(self.symbol):
+            raise InputError(
+                "symbol", self.symbol, "letters, digits, '_', '-' or '^' (at most 64)"
+            )
+        if not isinstance(self.venue, str) or not _VENUE.match(self.venue):
+            raise InputError("venue", self.venue, "letters, digits, '_' or '-' (at most 32)")
+        if not re.fullmatch(r"[A-Z]{3,5}", str(self.currency)):
+            raise InputError("currency", self.currency, "an ISO-style code such as 'USD'")
+        for name in ("tick_size", "lot_size", "multiplier"):
+            object.__setattr__(self, name, parse_decimal(getattr(self, name), field=name))
+        object.__setattr__(self, "asset_class", AssetClass.parse(self.asset_class))
+        k, p = _grid(self.tick_size)
+        object.__setattr__(self, "_k", k)
+        object.__setattr__(self, "_scale", float(10**p))
+
+    @property
+    def id(self) -> str:
+        """The instrument id, ``SYMBOL.VENUE``, used in the catalog and in events."""
+        return f"{self.symbol}.{self.venue}"
+
+    @property
+    def price_decimals(self) -> int:
+        """Decimal places needed to print any price on the tick grid."""
+        return _grid(self.tick_size)[1]
+
+    def prices_to_ticks(self, prices: npt.ArrayLike) -> npt.NDArray[np.int64]:
+        """Convert prices to integer tick counts, rounding to the nearest tick."""
+        values = np.asarray(prices, dtype=np.float64)
+        ticks = np.rint(values * self._scale / self._k)
+        if ticks.size and np.nanmax(np.abs(ticks)) >= _MAX_EXACT_TICKS:
+            raise InputError("price", float(np.nanmax(np.abs(values))), "a price below 2**50 ticks")
+        return ticks.astype(np.int64)
+
+    def ticks_to_prices(self, ticks: npt.ArrayLike) -> npt.NDArray[np.float64]:
+        """Convert integer tick counts to the nearest float64 prices."""
+        counts = np.asarray(ticks, dtype=np.int64)
+        return (counts * self._k).astype(np.float64) / self._scale
+
+    def snap_prices(self, prices: npt.ArrayLike) -> npt.NDArray[np.float64]:
+        """Round prices to the nearest point of the tick grid."""
+        return self.ticks_to_prices(self.prices_to_ticks(prices))
+
+    def off_grid(self, prices: npt.ArrayLike) -> npt.NDArray[np.bool_]:
+        """Which prices are not (to within float noise) on the tick grid."""
+        values = np.asarray(prices, dtype=np.float64)
+        exact = values * self._scale / self._k
+        return np.abs(exact - np.rint(exact)) > 1e-6
+
+    def to_dict(self) -> dict[str, str]:
+        """Serialise with exact decimals as strings (used by the catalog manifest)."""
+        return {
+            "symbol": self.symbol,
+            "venue": self.venue,
+            "tick_size": str(self.tick_size),
+            "lot_size": str(self.lot_size),
+            "multiplier": str(self.multiplier),
+            "currency": self.currency,
+            "asset_class": self.asset_class.value,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Instrument:
+        """Inverse of `to_dict`; unknown keys are rejected."""
+        allowed = {"symbol", "venue", "tick_size", "lot_size", "multiplier", "currency", "asset_class"}
+        unknown = set(data) - allowed
+        if unknown:
+            raise InputError("instrument", sorted(unknown)[0], f"one of {sorted(allowed)}")
+        missing = {"symbol", "venue", "tick_size"} - set(data)
+        if missing:
+            raise InputError("instrument", data, f"the fields {sorted(missing)}")
+        return cls(**data)
+
+    @classmethod
+    def parse_id(cls, instrument_id: str) -> tuple[str, str]:
+        """Split ``SYMBOL.VENUE`` into its parts, with a clear error if malformed."""
+        symbol, dot, venue = str(instrument_id).rpartition(".")
+        if not dot or not _SYMBOL.match(symbol) or not _VENUE.match(venue):
+            raise InputError("instrument", instrument_id, "an id of the form SYMBOL.VENUE, e.g. EURUSD.DUKA")
+        return symbol, venue
