@@ -121,5 +121,8 @@ class AssetClass(StrEnum):
             return cls(str(text).strip().lower())
         except ValueError:
             raise InputError(
-                field, text, "an asset class", hint=suggest(str(text).lower(), (m.value for m in cls))
+                field,
+                text,
+                "an asset class",
+                hint=suggest(str(text).lower(), (m.value for m in cls)),
             ) from None

@@ -8,7 +8,7 @@ fields hold plain ints that compare equal to their `IntEnum` members.
 
 from __future__ import annotations
 
-from typing import ClassVar, NamedTuple
+from typing import NamedTuple
 
 from tickdeck.core.enums import DataKind
 
@@ -34,7 +34,10 @@ class Quote(NamedTuple):
     ask_price: float
     bid_size: float
     ask_size: float
-    kind: ClassVar[DataKind] = DataKind.QUOTE
+
+    @property
+    def kind(self) -> DataKind:
+        return DataKind.QUOTE
 
     @property
     def mid(self) -> float:
@@ -55,7 +58,10 @@ class Trade(NamedTuple):
     size: float
     aggressor: int
     trade_id: int
-    kind: ClassVar[DataKind] = DataKind.TRADE
+
+    @property
+    def kind(self) -> DataKind:
+        return DataKind.TRADE
 
 
 class Bar(NamedTuple):
@@ -70,7 +76,10 @@ class Bar(NamedTuple):
     close: float
     volume: float
     interval_ns: int
-    kind: ClassVar[DataKind] = DataKind.BAR
+
+    @property
+    def kind(self) -> DataKind:
+        return DataKind.BAR
 
 
 class BookDelta(NamedTuple):
@@ -83,7 +92,10 @@ class BookDelta(NamedTuple):
     price: float
     size: float
     action: int
-    kind: ClassVar[DataKind] = DataKind.BOOK_DELTA
+
+    @property
+    def kind(self) -> DataKind:
+        return DataKind.BOOK_DELTA
 
 
 class BookSnapshot(NamedTuple):
@@ -96,7 +108,10 @@ class BookSnapshot(NamedTuple):
     bid_sizes: tuple[float, ...]
     ask_prices: tuple[float, ...]
     ask_sizes: tuple[float, ...]
-    kind: ClassVar[DataKind] = DataKind.BOOK_SNAPSHOT
+
+    @property
+    def kind(self) -> DataKind:
+        return DataKind.BOOK_SNAPSHOT
 
 
 class OrderEvent(NamedTuple):
@@ -110,7 +125,10 @@ class OrderEvent(NamedTuple):
     price: float
     size: float
     action: int
-    kind: ClassVar[DataKind] = DataKind.ORDER_EVENT
+
+    @property
+    def kind(self) -> DataKind:
+        return DataKind.ORDER_EVENT
 
 
 Event = Quote | Trade | Bar | BookDelta | BookSnapshot | OrderEvent

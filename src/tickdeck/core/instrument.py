@@ -90,9 +90,7 @@ class Instrument:
 
     def __post_init__(self) -> None:
         if not isinstance(self.symbol, str) or not _SYMBOL.match(self.symbol):
-            raise InputError(
-                "symbol", self.symbol, "letters, digits, '_', '-' or '^' (at most 64)"
-            )
+            raise InputError("symbol", self.symbol, "letters, digits, '_', '-' or '^' (at most 64)")
         if not isinstance(self.venue, str) or not _VENUE.match(self.venue):
             raise InputError("venue", self.venue, "letters, digits, '_' or '-' (at most 32)")
         if not re.fullmatch(r"[A-Z]{3,5}", str(self.currency)):
@@ -135,7 +133,9 @@ class Instrument:
         """Which prices are not (to within float noise) on the tick grid."""
         values = np.asarray(prices, dtype=np.float64)
         exact = values * self._scale / self._k
-        return np.abs(exact - np.rint(exact)) > 1e-6
+        # A few ulps of the tick count are float noise from the two roundings above.
+        noise = 1e-6 + 8 * np.abs(np.spacing(exact))
+        return np.abs(exact - np.rint(exact)) > noise
 
     def to_dict(self) -> dict[str, str]:
         """Serialise with exact decimals as strings (used by the catalog manifest)."""
@@ -152,7 +152,15 @@ class Instrument:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Instrument:
         """Inverse of `to_dict`; unknown keys are rejected."""
-        allowed = {"symbol", "venue", "tick_size", "lot_size", "multiplier", "currency", "asset_class"}
+        allowed = {
+            "symbol",
+            "venue",
+            "tick_size",
+            "lot_size",
+            "multiplier",
+            "currency",
+            "asset_class",
+        }
         unknown = set(data) - allowed
         if unknown:
             raise InputError("instrument", sorted(unknown)[0], f"one of {sorted(allowed)}")
@@ -166,5 +174,7 @@ class Instrument:
         """Split ``SYMBOL.VENUE`` into its parts, with a clear error if malformed."""
         symbol, dot, venue = str(instrument_id).rpartition(".")
         if not dot or not _SYMBOL.match(symbol) or not _VENUE.match(venue):
-            raise InputError("instrument", instrument_id, "an id of the form SYMBOL.VENUE, e.g. EURUSD.DUKA")
+            raise InputError(
+                "instrument", instrument_id, "an id of the form SYMBOL.VENUE, e.g. EURUSD.DUKA"
+            )
         return symbol, venue

@@ -45,7 +45,7 @@ class Field:
     """One column of a record layout."""
 
     name: str
-    dtype: np.dtype  # type: ignore[type-arg]
+    dtype: np.dtype
     doc: str
 
     @property
@@ -75,7 +75,7 @@ class RecordLayout:
         )
 
     @cached_property
-    def numpy_dtype(self) -> np.dtype:  # type: ignore[type-arg]
+    def numpy_dtype(self) -> np.dtype:
         """The structured dtype that compiled kernels see."""
         return np.dtype([(f.name, f.dtype) for f in self.fields])
 
@@ -96,7 +96,9 @@ def _snapshot_fields() -> tuple[Field, ...]:
     levels: list[Field] = []
     for side in ("bid", "ask"):
         for i in range(BOOK_SNAPSHOT_DEPTH):
-            levels.append(Field(f"{side}_price_{i}", _F64, f"{side} price at level {i}, NaN if empty"))
+            levels.append(
+                Field(f"{side}_price_{i}", _F64, f"{side} price at level {i}, NaN if empty")
+            )
             levels.append(Field(f"{side}_size_{i}", _F64, f"{side} size at level {i}, 0 if empty"))
     return tuple(levels)
 

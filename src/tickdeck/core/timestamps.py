@@ -53,7 +53,7 @@ def parse_timestamp(value: str | int | datetime | pd.Timestamp, *, field: str = 
         stamp = pd.Timestamp(value)
     except (ValueError, TypeError):
         raise InputError(field, value, "an ISO 8601 time such as 2024-01-02T09:30:00Z") from None
-    if stamp is pd.NaT:
+    if pd.isna(stamp):
         raise InputError(field, value, "a timestamp, not NaT")
     stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
     return int(stamp.value)

@@ -1,0 +1,6 @@
+"""The on-disk tick data catalog: atomic, idempotent Parquet partitions with SQL over them."""
+
+from tickdeck.data.catalog._manifest import Manifest, PartitionInfo
+from tickdeck.data.catalog.store import Catalog, Transaction, WriteMode, WriteSummary
+
+__all__ = ["Catalog", "Manifest", "PartitionInfo", "Transaction", "WriteMode", "WriteSummary"]

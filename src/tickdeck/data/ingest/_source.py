@@ -37,10 +37,12 @@ class SourceTable:
             a.type == b.type for a, b in zip(self.table.schema, expected, strict=True)
         ):
             raise InvariantError(
-                f"{self.source}: table schema {self.table.schema} is not the {self.kind.label} layout"
+                f"{self.source}: schema {self.table.schema} is not the {self.kind.label} layout"
             )
         if len(self.origin) != self.table.num_rows:
-            raise InvariantError(f"{self.source}: {len(self.origin)} origins for {self.table.num_rows} rows")
+            raise InvariantError(
+                f"{self.source}: {len(self.origin)} origins for {self.table.num_rows} rows"
+            )
 
     @property
     def num_rows(self) -> int:

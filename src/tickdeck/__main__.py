@@ -1,0 +1,3 @@
+from tickdeck.cli import main
+
+main()

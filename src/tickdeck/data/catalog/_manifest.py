@@ -1,0 +1,152 @@
+"""The catalog manifest: the one file that says what the catalog contains.
+
+Data files are immutable and never renamed once referenced. A commit writes
+new files under unique names, then atomically replaces ``manifest.json``;
+readers only ever open files the manifest names. So a writer killed at any
+point leaves the previous manifest, and with it the previous catalog, intact;
+files it had written are orphans that `Catalog.vacuum` removes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tickdeck.core import DataError, DataKind, Instrument
+
+__all__ = ["FORMAT_VERSION", "Manifest", "PartitionInfo", "read_manifest", "write_manifest"]
+
+FORMAT_VERSION = 1
+MANIFEST_NAME = "manifest.json"
+
+
+@dataclass(frozen=True, slots=True)
+class PartitionInfo:
+    """One data file: all rows of one kind, instrument and UTC day of ``ts_recv``."""
+
+    kind: DataKind
+    instrument_id: str
+    date: str
+    path: str
+    rows: int
+    ts_min: int
+    ts_max: int
+    bytes: int
+
+    def overlaps(self, start: int | None, end: int | None) -> bool:
+        """Whether any row may have ``start <= ts_recv < end``."""
+        return (start is None or self.ts_max >= start) and (end is None or self.ts_min < end)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind.label,
+            "instrument": self.instrument_id,
+            "date": self.date,
+            "path": self.path,
+            "rows": self.rows,
+            "ts_min": self.ts_min,
+            "ts_max": self.ts_max,
+            "bytes": self.bytes,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> PartitionInfo:
+        return cls(
+            DataKind.parse(data["kind"]),
+            str(data["instrument"]),
+            str(data["date"]),
+            str(data["path"]),
+            int(data["rows"]),
+            int(data["ts_min"]),
+            int(data["ts_max"]),
+            int(data["bytes"]),
+        )
+
+
+def _sort_key(p: PartitionInfo) -> tuple[int, str, str]:
+    return (int(p.kind), p.instrument_id, p.date)
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """An immutable snapshot of the catalog's contents."""
+
+    generation: int = 0
+    instruments: dict[str, Instrument] = field(default_factory=dict)
+    partitions: tuple[PartitionInfo, ...] = ()
+
+    def with_changes(
+        self,
+        instruments: dict[str, Instrument],
+        partitions: dict[tuple[DataKind, str, str], PartitionInfo],
+    ) -> Manifest:
+        return Manifest(
+            self.generation + 1,
+            dict(sorted(instruments.items())),
+            tuple(sorted(partitions.values(), key=_sort_key)),
+        )
+
+    def partition_map(self) -> dict[tuple[DataKind, str, str], PartitionInfo]:
+        return {(p.kind, p.instrument_id, p.date): p for p in self.partitions}
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "format": FORMAT_VERSION,
+                "generation": self.generation,
+                "instruments": {k: v.to_dict() for k, v in self.instruments.items()},
+                "partitions": [p.to_json() for p in self.partitions],
+            },
+            indent=1,
+        )
+
+
+def read_manifest(root: Path) -> Manifest:
+    """The committed manifest of the catalog at `root` (empty if none was ever committed)."""
+    path = root / MANIFEST_NAME
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return Manifest()
+    try:
+        data = json.loads(text)
+        if data.get("format") != FORMAT_VERSION:
+            raise DataError(
+                str(path),
+                f"catalog format {data.get('format')!r}, this tickdeck reads {FORMAT_VERSION}",
+            )
+        return Manifest(
+            int(data["generation"]),
+            {k: Instrument.from_dict(v) for k, v in data["instruments"].items()},
+            tuple(sorted((PartitionInfo.from_json(p) for p in data["partitions"]), key=_sort_key)),
+        )
+    except (ValueError, KeyError, TypeError) as exc:
+        if isinstance(exc, DataError):
+            raise
+        raise DataError(str(path), f"unreadable catalog manifest: {exc}") from exc
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def durable_replace(tmp: Path, final: Path) -> None:
+    """Rename `tmp` over `final` so that either the old or the new file is seen, never a mix."""
+    with open(tmp, "rb+") as handle:
+        os.fsync(handle.fileno())
+    os.replace(tmp, final)
+    _fsync_dir(final.parent)
+
+
+def write_manifest(root: Path, manifest: Manifest) -> None:
+    """Commit `manifest` atomically."""
+    tmp = root / f".{MANIFEST_NAME}.tmp"
+    tmp.write_text(manifest.to_json(), encoding="utf-8")
+    durable_replace(tmp, root / MANIFEST_NAME)
