@@ -32,7 +32,7 @@ import numpy.typing as npt
 from tickdeck.core.enums import AssetClass
 from tickdeck.core.errors import InputError
 
-__all__ = ["Instrument", "parse_decimal"]
+__all__ = ["DecimalLike", "Instrument", "parse_decimal"]
 
 _SYMBOL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-^]{0,63}$")
 _VENUE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,31}$")
@@ -69,38 +69,61 @@ def _grid(step: Decimal) -> tuple[int, int]:
     return k, -exponent
 
 
-@dataclass(frozen=True, slots=True)
+DecimalLike = Decimal | str | int | float
+
+
+@dataclass(frozen=True, slots=True, init=False)
 class Instrument:
     """A tradable instrument and the grids its prices and sizes live on.
 
     `tick_size` is the minimum price increment, `lot_size` the minimum size
     increment, `multiplier` the contract multiplier (notional = price * size *
-    multiplier), `currency` the quote currency.
+    multiplier), `currency` the quote currency. Sizes and multipliers given as
+    strings or numbers are parsed into exact decimals (floats through their
+    shortest repr, so ``0.1`` means one tenth).
     """
 
     symbol: str
     venue: str
     tick_size: Decimal
-    lot_size: Decimal = Decimal(1)
-    multiplier: Decimal = Decimal(1)
-    currency: str = "USD"
-    asset_class: AssetClass = AssetClass.EQUITY
-    _k: int = field(init=False, repr=False, compare=False)
-    _scale: float = field(init=False, repr=False, compare=False)
+    lot_size: Decimal
+    multiplier: Decimal
+    currency: str
+    asset_class: AssetClass
+    _k: int = field(repr=False, compare=False)
+    _scale: float = field(repr=False, compare=False)
 
-    def __post_init__(self) -> None:
-        if not isinstance(self.symbol, str) or not _SYMBOL.match(self.symbol):
-            raise InputError("symbol", self.symbol, "letters, digits, '_', '-' or '^' (at most 64)")
-        if not isinstance(self.venue, str) or not _VENUE.match(self.venue):
-            raise InputError("venue", self.venue, "letters, digits, '_' or '-' (at most 32)")
-        if not re.fullmatch(r"[A-Z]{3,5}", str(self.currency)):
-            raise InputError("currency", self.currency, "an ISO-style code such as 'USD'")
-        for name in ("tick_size", "lot_size", "multiplier"):
-            object.__setattr__(self, name, parse_decimal(getattr(self, name), field=name))
-        object.__setattr__(self, "asset_class", AssetClass.parse(self.asset_class))
-        k, p = _grid(self.tick_size)
-        object.__setattr__(self, "_k", k)
-        object.__setattr__(self, "_scale", float(10**p))
+    def __init__(
+        self,
+        symbol: str,
+        venue: str,
+        tick_size: DecimalLike,
+        lot_size: DecimalLike = 1,
+        multiplier: DecimalLike = 1,
+        currency: str = "USD",
+        asset_class: AssetClass | str = AssetClass.EQUITY,
+    ) -> None:
+        if not isinstance(symbol, str) or not _SYMBOL.match(symbol):
+            raise InputError("symbol", symbol, "letters, digits, '_', '-' or '^' (at most 64)")
+        if not isinstance(venue, str) or not _VENUE.match(venue):
+            raise InputError("venue", venue, "letters, digits, '_' or '-' (at most 32)")
+        if not isinstance(currency, str) or not re.fullmatch(r"[A-Z]{3,5}", currency):
+            raise InputError("currency", currency, "an ISO-style code such as 'USD'")
+        tick = parse_decimal(tick_size, field="tick_size")
+        k, p = _grid(tick)
+        values = {
+            "symbol": symbol,
+            "venue": venue,
+            "tick_size": tick,
+            "lot_size": parse_decimal(lot_size, field="lot_size"),
+            "multiplier": parse_decimal(multiplier, field="multiplier"),
+            "currency": currency,
+            "asset_class": AssetClass.parse(asset_class),
+            "_k": k,
+            "_scale": float(10**p),
+        }
+        for name, value in values.items():
+            object.__setattr__(self, name, value)
 
     @property
     def id(self) -> str:

@@ -110,10 +110,11 @@ def _write_eurusd(
     quotes = _quotes(rng, SAMPLE_INSTRUMENTS["EURUSD.DUKA"], start_ns, days, 2400.0, 1.10432)
     # Defects for the cleaning report: one duplicate, one crossed quote, one spike.
     third = len(quotes) // 3
-    quotes.loc[third, ["bid", "ask"]] = [quotes.loc[third, "ask"], quotes.loc[third, "bid"]]
-    quotes.loc[2 * third, ["bid", "ask"]] = (
-        quotes.loc[2 * third, ["bid", "ask"]].to_numpy() + 0.0150
-    )
+    bid, ask = quotes["bid"].to_numpy().copy(), quotes["ask"].to_numpy().copy()
+    bid[third], ask[third] = ask[third], bid[third]
+    bid[2 * third] += 0.0150
+    ask[2 * third] += 0.0150
+    quotes["bid"], quotes["ask"] = bid, ask
     quotes = pd.concat([quotes, quotes.iloc[[third + 7]]]).sort_values("ts", kind="stable")
     paths = []
     hours = (quotes["ts"].to_numpy() - start_ns) // _HOUR_NS

@@ -9,6 +9,7 @@ and, unless disabled, they are kept in a quarantine Parquet file.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 import uuid
@@ -20,10 +21,11 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from tickdeck.core import DataKind, InputError, Instrument
+from tickdeck.core import DataKind, InputError, Instrument, layout
+from tickdeck.data._source import SourceTable
 from tickdeck.data.catalog import Catalog, WriteMode
 from tickdeck.data.cleaning import CleaningConfig, CleaningReport, clean
-from tickdeck.data.ingest._source import SourceTable
+from tickdeck.data.ingest._mapping import defaulted_fields
 from tickdeck.data.ingest.presets import read_source
 
 __all__ = ["IngestReport", "ingest"]
@@ -95,17 +97,21 @@ def ingest(
     for index, path in enumerate(sources):
         if progress is not None:
             progress(index, len(sources), str(path))
-        data = read_source(path, format=format, kind=read_kind, instrument=target, **reader_options)
-        if read_kind is None:
-            read_kind = data.kind
-        elif data.kind != read_kind:
-            raise InputError(
-                "paths",
-                str(path),
-                f"{read_kind.label} like the files before it",
-                hint=f"it holds {data.kind.label}; ingest each kind separately",
+        try:
+            data = read_source(
+                path, format=format, kind=read_kind, instrument=target, **reader_options
             )
-        result = clean(data, target, config)
+        except InputError as exc:
+            # Say which file of the batch the bad argument met.
+            raise InputError(
+                f"{path}: {exc.field}", exc.value, exc.expected, hint=exc.hint
+            ) from None
+        read_kind = data.kind  # later files must hold the same kind: readers enforce it
+        source_config = config
+        if defaulted_fields(data) & set(layout(data.kind).size_fields):
+            # The file has no sizes: zeros mean "unknown" here, not bad rows.
+            source_config = dataclasses.replace(config, allow_zero_size=True)
+        result = clean(data, target, source_config)
         cleaned.append(result.data)
         reports.append(result.report)
         if result.quarantine.num_rows:

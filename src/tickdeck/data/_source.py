@@ -52,7 +52,7 @@ class SourceTable:
         """The rows at `indices`, in that order, with their origins."""
         return SourceTable(
             self.kind,
-            self.table.take(pa.array(indices)),
+            self.table.take(indices),
             self.origin[indices],
             self.source,
             self.origin_unit,

@@ -1,0 +1,601 @@
+"""Which source column feeds which canonical field, and what fills the fields a source lacks.
+
+A `ColumnMapping` names, for some canonical fields of a record layout, the
+source column that holds them (matched case-insensitively against the header).
+Fields it does not name are found through default aliases (``Bid``,
+``bid_price``, ``BidPrice`` ... for ``bid_price``; matching ignores case, spaces
+and punctuation). A time field may join columns with ``+`` (``Date+Time``): the
+texts are joined with a space before parsing.
+
+Fields that no column provides get the defaults of docs/ingestion.md; the
+defaulted field names are recorded in the table's schema metadata and read
+back with `defaulted_fields`, so later stages know, for instance, that zero
+quote sizes mean "unknown" rather than "empty book".
+
+`build_source_table` converts mapped source columns into the canonical layout:
+numbers, enum codes (ints or names such as ``buy``/``sell``), times (through
+`tickdeck.data.ingest._timestamps`), defaults, and bar times (a bar's
+``ts_event`` is its close time). It validates but never cleans: rows keep their
+order and duplicates.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Final, Literal, cast
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from tickdeck.core import (
+    BOOK_SNAPSHOT_DEPTH,
+    LAYOUTS,
+    Aggressor,
+    BookAction,
+    DataError,
+    DataKind,
+    InputError,
+    OrderAction,
+    Side,
+    layout,
+    parse_duration,
+)
+from tickdeck.core.errors import suggest
+from tickdeck.data._source import SourceTable
+from tickdeck.data.ingest._timestamps import (
+    RowError,
+    RowOrigins,
+    TimestampFormat,
+    at_first_failure,
+    first_true,
+    parse_timestamps,
+)
+
+__all__ = [
+    "REQUIRED",
+    "BarTime",
+    "ColumnMapping",
+    "build_source_table",
+    "defaulted_fields",
+    "make_source_table",
+    "normalize_header",
+    "timestamp_spec",
+]
+
+BarTime = Literal["auto", "open", "close"]
+
+#: Fields a source must provide, per kind.
+REQUIRED: Final[dict[DataKind, tuple[str, ...]]] = {
+    DataKind.QUOTE: ("ts_event", "bid_price", "ask_price"),
+    DataKind.TRADE: ("ts_event", "price"),
+    DataKind.BAR: ("ts_event", "open", "high", "low", "close"),
+    DataKind.BOOK_DELTA: ("ts_event", "side", "price", "size", "action"),
+    DataKind.ORDER_EVENT: ("ts_event", "order_id", "side", "price", "size", "action"),
+    DataKind.BOOK_SNAPSHOT: ("ts_event", "bid_price_0", "ask_price_0"),
+}
+
+_METADATA_KEY = b"tickdeck.defaulted"
+# In order of preference: an explicit event time beats a generic "time", which beats "date".
+_TIME = (
+    *("tsevent", "timestamp", "datetime", "time", "date", "ts", "gmttime", "timeutc"),
+    *("utctime", "eventtime", "exchangetime", "transacttime"),
+)
+_RECV = ("tsrecv", "recvtime", "receivetime", "localtimestamp", "tslocal", "tsinit")
+_SIZE = ("size", "qty", "quantity", "amount", "volume")
+_ALIASES: Final[dict[DataKind, dict[str, tuple[str, ...]]]] = {
+    DataKind.QUOTE: {
+        "bid_price": ("bidprice", "bid", "bidpx", "bestbid", "bestbidprice"),
+        "ask_price": ("askprice", "ask", "askpx", "offer", "offerprice", "bestask", "bestaskprice"),
+        "bid_size": ("bidsize", "bidvolume", "bidqty", "bidquantity", "bidamount", "bidvol"),
+        "ask_size": ("asksize", "askvolume", "askqty", "askquantity", "askamount", "askvol"),
+    },
+    DataKind.TRADE: {
+        "price": ("price", "px", "tradeprice", "lastprice", "last"),
+        "size": (*_SIZE, "tradesize", "tradeqty", "lastsize", "lastqty"),
+        "aggressor": ("aggressor", "aggressorside", "side", "takerside", "tradeside", "direction"),
+        "trade_id": ("tradeid", "id", "tradeno", "matchid", "execid"),
+    },
+    DataKind.BAR: {
+        "open": ("open", "o", "openprice"),
+        "high": ("high", "h", "highprice"),
+        "low": ("low", "l", "lowprice"),
+        "close": ("close", "c", "closeprice"),
+        "volume": ("volume", "vol", "v", "tickvolume"),
+        "interval_ns": ("intervalns",),
+    },
+    DataKind.BOOK_DELTA: {
+        "side": ("side",),
+        "price": ("price", "px"),
+        "size": _SIZE,
+        "action": ("action", "updatetype", "type", "event"),
+    },
+    DataKind.ORDER_EVENT: {
+        "order_id": ("orderid", "oid", "id"),
+        "side": ("side",),
+        "price": ("price", "px"),
+        "size": _SIZE,
+        "action": ("action", "event", "type", "msgtype"),
+    },
+    DataKind.BOOK_SNAPSHOT: {
+        f"{side}_{what}_{i}": tuple(
+            form.format(s=side, w=word, i=i)
+            for word in (("price",) if what == "price" else ("size", "amount", "qty", "volume"))
+            for form in ("{s}{w}{i}", "{s}s{i}{w}", "{s}{i}{w}")
+        )
+        for side in ("bid", "ask")
+        for what in ("price", "size")
+        for i in range(BOOK_SNAPSHOT_DEPTH)
+    },
+}
+_ALL_FIELDS: Final = frozenset(name for spec in LAYOUTS.values() for name in spec.names)
+_INT_FIELDS: Final = frozenset({"trade_id", "order_id", "interval_ns"})
+
+
+def _vocabulary(
+    members: Sequence[Aggressor | Side | BookAction | OrderAction], **synonyms: int
+) -> dict[str, int]:
+    words = {m.label: int(m) for m in members} | {str(int(m)): int(m) for m in members}
+    words |= {"+1": 1} if 1 in words.values() else {}
+    return words | {k.replace("_", " ").strip(): v for k, v in synonyms.items()}
+
+
+_ENUMS: Final[dict[str, dict[str, int]]] = {
+    "aggressor": _vocabulary(list(Aggressor), buy=1, b=1, sell=-1, s=-1, unknown=0, n=0, u=0),
+    "side": _vocabulary(list(Side), b=1, bid=1, bids=1, s=-1, ask=-1, asks=-1, a=-1, offer=-1),
+    "book_action": _vocabulary(
+        list(BookAction), a=1, new=1, insert=1, u=2, modify=2, change=2, d=3, remove=3, reset=4
+    ),
+    "order_action": _vocabulary(
+        list(OrderAction), a=1, new=1, m=2, update=2, replace=2, amend=2, c=3, delete=3, d=3,
+        e=4, fill=4, f=4, trade=4, t=4, x=4,
+    ),
+}  # fmt: skip
+
+
+def normalize_header(name: str) -> str:
+    """A column name reduced to lowercase letters and digits, for alias matching."""
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+@dataclass(frozen=True)
+class ColumnMapping:
+    """Source columns for canonical fields, plus how to read times, bars and receive times.
+
+    `columns` maps a canonical field name (``ts_event``, ``bid_price`` ...) to a
+    source column name; `timestamps` overrides the reader's timestamp format;
+    `recv_delay_ns` is added to ``ts_event`` when the source has no receive
+    time; `bar_interval_ns` fixes the bar length instead of inferring it;
+    `bar_time` says whether a bar's time column is its ``open`` or ``close``
+    time (``auto``: close if the column is literally ``ts_event``, else open).
+    """
+
+    columns: Mapping[str, str] = field(default_factory=dict)
+    timestamps: TimestampFormat | None = None
+    recv_delay_ns: int = 0
+    bar_interval_ns: int | None = None
+    bar_time: BarTime = "auto"
+
+    def __post_init__(self) -> None:
+        for key, value in self.columns.items():
+            if key not in _ALL_FIELDS:
+                raise InputError(
+                    "mapping", key, "a canonical field name", hint=suggest(key, _ALL_FIELDS)
+                )
+            if not isinstance(value, str) or not value.strip():
+                raise InputError(f"mapping.{key}", value, "a source column name")
+        object.__setattr__(self, "columns", MappingProxyType(dict(self.columns)))
+        if (
+            isinstance(self.recv_delay_ns, bool)
+            or not isinstance(self.recv_delay_ns, int)
+            or self.recv_delay_ns < 0
+        ):
+            raise InputError("recv_delay_ns", self.recv_delay_ns, "a whole number of ns >= 0")
+        if self.bar_interval_ns is not None:
+            object.__setattr__(
+                self, "bar_interval_ns", parse_duration(self.bar_interval_ns, field="bar_interval")
+            )
+        if self.bar_time not in ("auto", "open", "close"):
+            raise InputError("bar_time", self.bar_time, "'open', 'close' or 'auto'")
+
+    @classmethod
+    def parse(cls, text: str) -> ColumnMapping:
+        """Parse the CLI form ``"ts_event=Time,bid_price=Bid"``."""
+        columns: dict[str, str] = {}
+        for pair in (p for p in str(text).split(",") if p.strip()):
+            key, sep, column = (part.strip() for part in pair.partition("="))
+            if not sep or not key or not column:
+                raise InputError(
+                    "map",
+                    pair,
+                    "FIELD=COLUMN pairs separated by commas, e.g. ts_event=Time,bid_price=Bid",
+                )
+            if key in columns:
+                raise InputError(
+                    "map", text, "each field at most once", hint=f"{key} is mapped twice"
+                )
+            columns[key] = column
+        return cls(columns)
+
+    @classmethod
+    def from_toml(cls, path: str | Path) -> ColumnMapping:
+        """Read a TOML mapping file: ``[columns]``, ``[timestamps]``, ``[defaults]``, ``[bars]``."""
+        try:
+            data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        except (FileNotFoundError, IsADirectoryError):
+            raise InputError("mapping_file", str(path), "an existing TOML file") from None
+        except tomllib.TOMLDecodeError as error:
+            raise InputError("mapping_file", str(path), "valid TOML", hint=str(error)) from None
+        return cls.from_dict(data)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object]) -> ColumnMapping:
+        """Build from the parsed TOML structure (see `from_toml` and docs/ingestion.md)."""
+        sections: dict[str, tuple[str, ...] | None] = {
+            "columns": None,
+            "timestamps": ("format", "tz"),
+            "defaults": ("recv_delay",),
+            "bars": ("interval", "time"),
+        }
+        tables: dict[str, dict[str, object]] = {}
+        for name, table in data.items():
+            if name not in sections:
+                raise InputError(
+                    "mapping_file", f"[{name}]", "a known section", hint=suggest(name, sections)
+                )
+            if not isinstance(table, dict):
+                raise InputError("mapping_file", name, "a [section] table")
+            keys = sections[name] or ()
+            for key in table if name != "columns" else ():
+                if key not in keys:
+                    raise InputError(
+                        f"[{name}]", key, f"one of {list(keys)}", hint=suggest(key, keys)
+                    )
+            tables[name] = table
+        columns = tables.get("columns", {})
+        if not all(isinstance(v, str) for v in columns.values()):
+            raise InputError("[columns]", columns, "column names as strings")
+        stamps, defaults, bars = (tables.get(n, {}) for n in ("timestamps", "defaults", "bars"))
+        spec = TimestampFormat(str(stamps.get("format", "auto")), str(stamps.get("tz", "UTC")))
+        mapping = cls({str(k): str(v) for k, v in columns.items()}, spec if stamps else None)
+        return mapping.with_options(
+            bar_time=bars.get("time"),
+            bar_interval=bars.get("interval"),
+            recv_delay=defaults.get("recv_delay"),
+        )
+
+    def with_options(
+        self, *, bar_time: object = None, bar_interval: object = None, recv_delay: object = None
+    ) -> ColumnMapping:
+        """A copy with the options that are not None, as text (``"1m"``, ``"open"``) or ns."""
+        changes: dict[str, Any] = {}
+        if bar_time is not None:
+            changes["bar_time"] = str(bar_time).strip().lower()
+        if bar_interval is not None:
+            changes["bar_interval_ns"] = parse_duration(
+                _duration(bar_interval), field="bar_interval"
+            )
+        if recv_delay is not None:
+            zero = recv_delay in (0, "0")
+            changes["recv_delay_ns"] = (
+                0 if zero else parse_duration(_duration(recv_delay), field="recv_delay")
+            )
+        return replace(self, **changes) if changes else self
+
+    def with_columns(self, columns: Mapping[str, str]) -> ColumnMapping:
+        """A copy where `columns` override or add to the mapped columns (CLI over file)."""
+        return replace(self, columns={**self.columns, **columns})
+
+    def locate(
+        self, header: Sequence[str], *, source: str, header_line: int | None = None
+    ) -> dict[str, tuple[int, ...]]:
+        """Header positions of the explicitly mapped columns; `DataError` if one is missing."""
+        exact: dict[str, int] = {}
+        for i, name in enumerate(header):
+            exact.setdefault(name.strip().lower(), i)
+        found: dict[str, tuple[int, ...]] = {}
+        for key, column in self.columns.items():
+            parts = [column] if column.strip().lower() in exact else column.split("+")
+            if len(parts) > 1 and key not in ("ts_event", "ts_recv"):
+                raise InputError(
+                    f"mapping.{key}", column, "one column ('+' joins time columns only)"
+                )
+            for part in parts:
+                if part.strip().lower() not in exact:
+                    shown = ", ".join(repr(h) for h in header)
+                    raise DataError(
+                        source,
+                        f"mapped column {part.strip()!r} for {key} is not in the header ({shown})",
+                        line=header_line,
+                        field=part.strip(),
+                    )
+            found[key] = tuple(exact[p.strip().lower()] for p in parts)
+        return found
+
+    def resolve(
+        self, header: Sequence[str], kind: DataKind, *, source: str, header_line: int | None = None
+    ) -> dict[str, tuple[int, ...]]:
+        """Header positions feeding each field found; `DataError` if a required field has none."""
+        names = layout(kind).names
+        for key in self.columns:
+            if key not in names:
+                raise InputError("mapping", key, f"a {kind.label} field", hint=suggest(key, names))
+        shown = ", ".join(repr(h) for h in header)
+        loose: dict[str, int] = {}
+        for i, name in enumerate(header):
+            loose.setdefault(normalize_header(name), i)
+        found = self.locate(header, source=source, header_line=header_line)
+        used = {i for positions in found.values() for i in positions}
+        # MetaTrader's <DATE>,<TIME>: the time column alone would lose the day.
+        better = {"tsevent", "timestamp", "datetime"} & loose.keys()
+        if {"date", "time"} <= loose.keys() and "ts_event" not in found and not better:
+            found["ts_event"] = (loose["date"], loose["time"])
+            used.update(found["ts_event"])
+        candidates = {"ts_event": _TIME, "ts_recv": _RECV, **_ALIASES[kind]}
+        for name in names:
+            for alias in candidates.get(name, ()) if name not in found else ():
+                if loose.get(alias) is not None and loose[alias] not in used:
+                    found[name] = (loose[alias],)
+                    used.add(loose[alias])
+                    break
+        lowered = [h.strip().lower() for h in header]
+        for i in sorted(used):
+            if lowered.count(lowered[i]) > 1:
+                raise DataError(
+                    source,
+                    f"the header has the column {header[i].strip()!r} twice, so it is ambiguous",
+                    line=header_line,
+                    field=header[i].strip(),
+                )
+        for name in REQUIRED[kind]:
+            if name not in found:
+                raise DataError(
+                    source,
+                    f"no column for the required field {name}; map one with {name}=COLUMN "
+                    f"(the header has {shown})",
+                    line=header_line,
+                    field=name,
+                )
+        return found
+
+
+def _duration(value: object) -> str | int:
+    return value if isinstance(value, int | str) and not isinstance(value, bool) else str(value)
+
+
+def defaulted_fields(source: SourceTable | pa.Table) -> frozenset[str]:
+    """The fields of a read table that came from defaults rather than from the source."""
+    table = source.table if isinstance(source, SourceTable) else source
+    raw = (table.schema.metadata or {}).get(_METADATA_KEY, b"")
+    return frozenset(name for name in raw.decode().split(",") if name)
+
+
+def build_source_table(
+    kind: DataKind,
+    raw: pa.Table,
+    found: Mapping[str, tuple[str, ...]],
+    *,
+    mapping: ColumnMapping,
+    timestamps: TimestampFormat,
+    origins: RowOrigins,
+    skip_null_rows: bool = False,
+    default_bar_interval_ns: int | None = None,
+) -> SourceTable:
+    """Convert the source columns in `raw` named by `found` (field -> column names) to `kind`.
+
+    With `skip_null_rows`, rows whose non-time columns are all empty are dropped
+    (Yahoo writes such rows for days without data); otherwise every row is kept.
+    """
+    if skip_null_rows:
+        values = [
+            raw.column(n) for f, cols in found.items() if not f.startswith("ts_") for n in cols
+        ]
+        if values:
+            empty = np.logical_and.reduce(
+                [c.is_null().to_numpy(zero_copy_only=False) for c in values]
+            )
+            raw = raw.filter(pa.array(~empty))
+            origins = RowOrigins(origins.source, origins.numbers[~empty], origins.unit)
+    if raw.num_rows == 0:
+        raise DataError(origins.source, "no data rows")
+    spec = layout(kind)
+    out: dict[str, npt.NDArray[np.generic]] = {}
+    defaulted: set[str] = set()
+    for name in spec.names:
+        columns = found.get(name)
+        if columns is None:
+            continue
+        label = "+".join(columns)
+        column = _joined(raw, columns)
+        try:
+            out[name] = _convert(kind, name, column, timestamps, origins, label)
+        except RowError as bad:
+            value = column[bad.index].as_py()
+            raise origins.error(
+                bad.index, f"{bad.problem} (for {name})", field=label, value=value
+            ) from None
+    for name in spec.names:
+        if name not in out and name not in ("ts_recv", "interval_ns"):
+            out[name] = _default(name, spec.field(name).dtype, raw.num_rows)
+            defaulted.add(name)
+    if kind is DataKind.BAR:
+        _place_bars(out, found, mapping, default_bar_interval_ns, defaulted, origins)
+    if "ts_recv" not in out:
+        out["ts_recv"] = out["ts_event"] + mapping.recv_delay_ns
+        defaulted.add("ts_recv")
+    return make_source_table(kind, out, frozenset(defaulted), origins)
+
+
+def make_source_table(
+    kind: DataKind,
+    columns: Mapping[str, npt.NDArray[np.generic]],
+    defaulted: frozenset[str],
+    origins: RowOrigins,
+) -> SourceTable:
+    """Wrap converted columns (every field of the layout) as a `SourceTable`."""
+    spec = layout(kind)
+    metadata = dict(spec.arrow_schema.metadata or {})
+    metadata[_METADATA_KEY] = ",".join(sorted(defaulted)).encode()
+    schema = spec.arrow_schema.with_metadata(metadata)
+    arrays = [pa.array(columns[f.name], type=f.arrow_type) for f in spec.fields]
+    table = pa.Table.from_arrays(arrays, schema=schema)
+    return SourceTable(kind, table, origins.numbers, origins.source, origins.unit)
+
+
+def timestamp_spec(
+    timestamps: TimestampFormat | str | None, mapping: ColumnMapping
+) -> TimestampFormat:
+    """The timestamp format in force: the argument, else the mapping's, else ``auto`` in UTC."""
+    if isinstance(timestamps, TimestampFormat):
+        return timestamps
+    if isinstance(timestamps, str):
+        return TimestampFormat(timestamps, mapping.timestamps.tz if mapping.timestamps else "UTC")
+    return mapping.timestamps or TimestampFormat()
+
+
+def _joined(raw: pa.Table, columns: tuple[str, ...]) -> pa.ChunkedArray[Any]:
+    if len(columns) == 1:
+        return raw.column(columns[0])
+    texts = [pc.cast(raw.column(c), pa.string()) for c in columns]
+    # The stubs do not model the separator that follows the joined columns.
+    joined = pc.binary_join_element_wise(*texts, " ")  # type: ignore[call-overload]
+    return cast("pa.ChunkedArray[Any]", joined)
+
+
+def _convert(
+    kind: DataKind,
+    name: str,
+    column: pa.ChunkedArray[Any],
+    timestamps: TimestampFormat,
+    origins: RowOrigins,
+    label: str,
+) -> npt.NDArray[np.generic]:
+    if name in ("ts_event", "ts_recv"):
+        return parse_timestamps(column, timestamps, field=label, origins=origins)
+    array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    if name in ("aggressor", "side", "action"):
+        vocabulary = (
+            f"{'book' if kind is DataKind.BOOK_DELTA else 'order'}_action"
+            if name == "action"
+            else name
+        )
+        return _to_enum(array, _ENUMS[vocabulary], fill=0 if name == "aggressor" else None)
+    if name in _INT_FIELDS:
+        return _to_int(array, fill=0 if name == "trade_id" else None)
+    level = kind is DataKind.BOOK_SNAPSHOT and not name.endswith("_0")
+    fill = (np.nan if "_price_" in name else 0.0) if level else None
+    return _to_float(array, fill=fill)
+
+
+def _to_float(array: pa.Array[Any], *, fill: float | None) -> npt.NDArray[np.float64]:
+    if pa.types.is_null(array.type):  # an all-empty column, e.g. a Parquet null column
+        array = array.cast(pa.float64())
+    kind = array.type
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        array = at_first_failure(array, lambda part: part.cast(pa.float64()), "not a number")
+    elif pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind):
+        array = array.cast(pa.float64(), safe=False)
+    else:
+        raise RowError(0, f"a column of type {kind} cannot hold numbers")
+    if array.null_count:
+        if fill is None:
+            raise RowError(first_true(array.is_null()), "empty value")
+        array = array.fill_null(fill)
+    values = np.asarray(array.to_numpy(zero_copy_only=False), dtype=np.float64)
+    if fill is None and np.isnan(values).any():
+        raise RowError(first_true(np.isnan(values)), "empty value (NaN)")
+    return values
+
+
+def _to_int(array: pa.Array[Any], *, fill: int | None) -> npt.NDArray[np.int64]:
+    if pa.types.is_null(array.type):
+        array = array.cast(pa.int64())
+    kind = array.type
+    if not (pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_string(kind)):
+        raise RowError(0, f"a column of type {kind} cannot hold integers")
+    if array.null_count:
+        if fill is None:
+            raise RowError(first_true(array.is_null()), "empty value")
+        array = array.fill_null(fill if not pa.types.is_string(kind) else str(fill))
+    ints = at_first_failure(array, lambda part: part.cast(pa.int64()), "not a whole number")
+    return np.asarray(ints.to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def _to_enum(
+    array: pa.Array[Any], vocabulary: dict[str, int], *, fill: int | None
+) -> npt.NDArray[np.int8]:
+    allowed = sorted({k for k in vocabulary if not k.lstrip("+-").isdigit()})
+    if pa.types.is_null(array.type):
+        array = array.cast(pa.string())
+    if array.null_count and fill is None:
+        raise RowError(first_true(array.is_null()), "empty value")
+    if pa.types.is_integer(array.type) or pa.types.is_floating(array.type):
+        array = array.cast(pa.string())
+        array = pc.replace_substring_regex(array, pattern=r"\.0+$", replacement="")
+    elif not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
+        raise RowError(0, f"a column of type {array.type} cannot hold {allowed[0]}-style names")
+    keys = pc.utf8_lower(pc.utf8_trim_whitespace(array))
+    if fill is not None:
+        keys = pc.if_else(pc.equal(keys, pa.scalar("")), pa.scalar(None, pa.string()), keys)
+    position = pc.index_in(keys, value_set=pa.array(list(vocabulary)))
+    unknown = pc.and_(position.is_null(), keys.is_valid())
+    if pc.any(unknown).as_py():
+        raise RowError(first_true(unknown), f"unknown value; expected one of {allowed} or a code")
+    codes = np.array(list(vocabulary.values()), dtype=np.int8)
+    index = position.fill_null(0).to_numpy(zero_copy_only=False)
+    result = np.asarray(codes[index], dtype=np.int8)
+    if fill is not None:
+        result[position.is_null().to_numpy(zero_copy_only=False)] = fill
+    return result
+
+
+def _default(name: str, dtype: np.dtype[np.generic], rows: int) -> npt.NDArray[np.generic]:
+    if "_price_" in name:
+        return np.full(rows, np.nan)
+    return np.zeros(rows, dtype=dtype)
+
+
+def _place_bars(
+    out: dict[str, npt.NDArray[np.generic]],
+    found: Mapping[str, tuple[str, ...]],
+    mapping: ColumnMapping,
+    default_interval_ns: int | None,
+    defaulted: set[str],
+    origins: RowOrigins,
+) -> None:
+    """Set interval_ns and move ts_event to the bar's close time."""
+    times = np.asarray(out["ts_event"], dtype=np.int64)
+    if "interval_ns" in out:
+        interval = np.asarray(out["interval_ns"], dtype=np.int64)
+    else:
+        length = mapping.bar_interval_ns or _common_spacing(times) or default_interval_ns
+        if length is None:
+            raise InputError(
+                "bar_interval",
+                None,
+                "a bar length such as 1m or 1d",
+                hint=f"{origins.source} has too few bars to infer it",
+            )
+        interval = np.full(len(times), length, dtype=np.int64)
+        defaulted.add("interval_ns")
+    out["interval_ns"] = interval
+    bar_time = mapping.bar_time
+    if bar_time == "auto":
+        bar_time = "close" if found.get("ts_event") == ("ts_event",) else "open"
+    if bar_time == "open":
+        out["ts_event"] = times + interval
+
+
+def _common_spacing(times: npt.NDArray[np.int64]) -> int | None:
+    """The most frequent gap between distinct bar times (weekend gaps are rarer than bars)."""
+    distinct = np.unique(times)
+    if len(distinct) < 2:
+        return None
+    gaps, counts = np.unique(np.diff(distinct), return_counts=True)
+    return int(gaps[np.argmax(counts)])

@@ -1,0 +1,20 @@
+"""The Python examples in docs/resampling.md run as written."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+DOC = Path(__file__).resolve().parents[3] / "docs" / "resampling.md"
+EXAMPLES = re.findall(r"```python\n(.*?)```", DOC.read_text(encoding="utf-8"), flags=re.DOTALL)
+
+
+def test_the_page_has_examples() -> None:
+    assert EXAMPLES
+
+
+@pytest.mark.parametrize("code", EXAMPLES)
+def test_example_runs(code: str) -> None:
+    exec(compile(code, str(DOC), "exec"), {})
