@@ -11,7 +11,8 @@ import pytest
 
 from tickdeck.core import DataError, DataKind, InputError
 from tickdeck.data.ingest import csv as csv_reader
-from tickdeck.data.ingest._mapping import ColumnMapping, defaulted_fields
+from tickdeck.data.ingest._convert import defaulted_fields
+from tickdeck.data.ingest._mapping import ColumnMapping
 from tickdeck.data.ingest.csv import read_csv, read_header
 
 WriteText = Callable[[str, str], Path]  # the write_text fixture of conftest.py

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tickdeck.core import DataError, DataKind, InputError
-from tickdeck.data.ingest._mapping import defaulted_fields
+from tickdeck.data.ingest._convert import defaulted_fields
 from tickdeck.data.ingest.dukascopy import (
     dukascopy_decimals,
     dukascopy_hour,

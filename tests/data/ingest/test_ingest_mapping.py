@@ -11,11 +11,8 @@ import pytest
 
 from tickdeck.core import DataError, DataKind, InputError
 from tickdeck.data._source import SourceTable
-from tickdeck.data.ingest._mapping import (
-    ColumnMapping,
-    build_source_table,
-    defaulted_fields,
-)
+from tickdeck.data.ingest._convert import build_source_table, defaulted_fields
+from tickdeck.data.ingest._mapping import ColumnMapping
 from tickdeck.data.ingest._timestamps import RowOrigins, TimestampFormat
 
 QUOTE_HEADER = ["Time", "Bid", "Ask", "BidVolume", "AskVolume"]

@@ -12,7 +12,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from tickdeck.core import DataError, DataKind, InputError
-from tickdeck.data.ingest._mapping import ColumnMapping, defaulted_fields
+from tickdeck.data.ingest._convert import defaulted_fields
+from tickdeck.data.ingest._mapping import ColumnMapping
 from tickdeck.data.ingest.presets import FORMATS, detect_format, infer_kind, read_source
 
 WriteText = Callable[[str, str], Path]  # the write_text fixture of conftest.py

@@ -1,7 +1,8 @@
 """Ingestion: vendor files in, clean canonical rows into the catalog."""
 
 from tickdeck.data._source import SourceTable
-from tickdeck.data.ingest._mapping import ColumnMapping, defaulted_fields
+from tickdeck.data.ingest._convert import defaulted_fields
+from tickdeck.data.ingest._mapping import ColumnMapping
 from tickdeck.data.ingest._timestamps import TimestampFormat
 from tickdeck.data.ingest.csv import read_csv
 from tickdeck.data.ingest.dukascopy import read_bi5, write_bi5

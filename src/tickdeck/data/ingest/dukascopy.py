@@ -35,7 +35,7 @@ import numpy.typing as npt
 from tickdeck.core import DataError, DataKind, InputError
 from tickdeck.core.errors import suggest
 from tickdeck.data._source import SourceTable
-from tickdeck.data.ingest._mapping import make_source_table
+from tickdeck.data.ingest._convert import make_source_table
 from tickdeck.data.ingest._timestamps import RowOrigins
 
 __all__ = [

@@ -18,7 +18,8 @@ import pyarrow.parquet as pq
 
 from tickdeck.core import DataError, DataKind, InputError
 from tickdeck.data._source import SourceTable
-from tickdeck.data.ingest._mapping import ColumnMapping, build_source_table, timestamp_spec
+from tickdeck.data.ingest._convert import build_source_table, timestamp_spec
+from tickdeck.data.ingest._mapping import ColumnMapping
 from tickdeck.data.ingest._timestamps import RowOrigins, TimestampFormat
 
 __all__ = ["read_parquet"]

@@ -25,7 +25,7 @@ from tickdeck.core import DataKind, InputError, Instrument, layout
 from tickdeck.data._source import SourceTable
 from tickdeck.data.catalog import Catalog, WriteMode
 from tickdeck.data.cleaning import CleaningConfig, CleaningReport, clean
-from tickdeck.data.ingest._mapping import defaulted_fields
+from tickdeck.data.ingest._convert import defaulted_fields
 from tickdeck.data.ingest.presets import read_source
 
 __all__ = ["IngestReport", "ingest"]
