@@ -6,8 +6,8 @@ import json
 
 import numpy as np
 import pytest
-
 from tests.conftest import EURUSD, quotes_table
+
 from tickdeck.cli import run
 from tickdeck.data.catalog import Catalog
 
@@ -20,7 +20,9 @@ def filled(catalog: Catalog) -> Catalog:
     return catalog
 
 
-def test_ls_lists_instruments_and_kinds(filled: Catalog, capsys: pytest.CaptureFixture[str]) -> None:
+def test_ls_lists_instruments_and_kinds(
+    filled: Catalog, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert run(["data", "ls", "--catalog", str(filled.root)]) == 0
     out = capsys.readouterr().out
     assert "EURUSD.DUKA" in out
@@ -28,12 +30,16 @@ def test_ls_lists_instruments_and_kinds(filled: Catalog, capsys: pytest.CaptureF
     assert "2024-01-02T00:00:00Z" in out
 
 
-def test_ls_says_when_the_catalog_is_empty(tmp_path: object, capsys: pytest.CaptureFixture[str]) -> None:
+def test_ls_says_when_the_catalog_is_empty(
+    tmp_path: object, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert run(["data", "ls", "--catalog", f"{tmp_path}/none"]) == 0
     assert "empty" in capsys.readouterr().out
 
 
-def test_info_shows_rows_gaps_and_spread(filled: Catalog, capsys: pytest.CaptureFixture[str]) -> None:
+def test_info_shows_rows_gaps_and_spread(
+    filled: Catalog, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert run(["data", "info", EURUSD.id, "--catalog", str(filled.root), "--gap", "1h"]) == 0
     out = capsys.readouterr().out
     assert "quotes" in out

@@ -1,3 +1,5 @@
-from tickdeck.cli._app import main
+"""The `tickdeck` command line."""
 
-__all__ = ["main"]
+from tickdeck.cli._app import app, main, run
+
+__all__ = ["app", "main", "run"]

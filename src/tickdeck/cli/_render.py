@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import pyarrow as pa
 from rich.table import Table
@@ -10,7 +11,7 @@ from rich.table import Table
 from tickdeck.core import format_timestamp
 from tickdeck.data.catalog import PartitionInfo
 from tickdeck.data.catalog.inspect import InstrumentInfo
-from tickdeck.data.cleaning import CleaningReport
+from tickdeck.data.cleaning import RULES, CleaningReport
 
 __all__ = ["arrow_table", "cleaning_table", "duration", "info_tables", "listing_table"]
 
@@ -30,28 +31,55 @@ def duration(ns: int) -> str:
     return f"{minutes}m {sec:02d}s"
 
 
-def cleaning_table(reports: Sequence[CleaningReport]) -> Table:
-    """One row per source: rows in, rows kept, and what each rule removed."""
-    rules = list(reports[0].removed) if reports else []
+def _short(path: str, depth: int = 3) -> str:
+    parts = Path(path).parts
+    return str(Path(*parts[-depth:])) if len(parts) > depth else path
+
+
+def _removed_text(group: Sequence[CleaningReport]) -> str:
+    totals = {rule: sum(r.removed[rule] for r in group) for rule in RULES}
+    return ", ".join(f"{rule.replace('_', ' ')} {n:,}" for rule, n in totals.items() if n) or "-"
+
+
+def cleaning_table(
+    reports: Sequence[CleaningReport], *, labels: Sequence[str] | None = None, max_rows: int = 12
+) -> Table:
+    """One row per source with findings (removed, reordered or gappy rows), then a total.
+
+    With `labels`, `reports` are grouped: one row per label (e.g. one ingest
+    of many files), in order of first appearance.
+    """
     table = Table(title="Cleaning report", title_justify="left")
-    table.add_column("source", overflow="fold")
-    table.add_column("rows in", justify="right")
-    table.add_column("kept", justify="right")
-    table.add_column("reordered", justify="right")
-    for rule in rules:
-        if any(r.removed[rule] for r in reports):
-            table.add_column(rule.replace("_", " "), justify="right")
-    table.add_column("gaps", justify="right")
-    shown = [rule for rule in rules if any(r.removed[rule] for r in reports)]
-    for r in reports:
+    table.add_column("source", overflow="fold", min_width=12)
+    for name in ("rows in", "kept", "removed by rule", "reordered", "gaps"):
+        table.add_column(name, justify="left" if name == "removed by rule" else "right")
+
+    def add(label: str, group: Sequence[CleaningReport], style: str | None = None) -> None:
         table.add_row(
-            r.source,
-            f"{r.rows_in:,}",
-            f"{r.rows_out:,}",
-            f"{r.out_of_order:,}",
-            *(f"{r.removed[rule]:,}" for rule in shown),
-            f"{r.gap_count:,}",
+            label,
+            f"{sum(x.rows_in for x in group):,}",
+            f"{sum(x.rows_out for x in group):,}",
+            _removed_text(group),
+            f"{sum(x.out_of_order for x in group):,}",
+            f"{sum(x.gap_count for x in group):,}",
+            style=style,
         )
+
+    if labels is not None:
+        groups: dict[str, list[CleaningReport]] = {}
+        for label, report in zip(labels, reports, strict=True):
+            groups.setdefault(label, []).append(report)
+        for label, group in groups.items():
+            add(f"{label} ({len(group)} file{'s' if len(group) > 1 else ''})", group)
+        return table
+    notable = [r for r in reports if r.rows_in != r.rows_out or r.out_of_order or r.gap_count]
+    for r in notable[:max_rows]:
+        add(_short(r.source), [r])
+    if len(notable) > max_rows:
+        table.add_row(f"... {len(notable) - max_rows} more with findings")
+    if len(reports) > 1 or not notable:
+        table.add_section()
+        add(f"all {len(reports)} source(s)", reports, style="bold")
     return table
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -56,7 +56,7 @@ def _instrument(
         lot_size,
         multiplier,
         currency or "USD",
-        asset_class or "equity",  # type: ignore[arg-type]
+        asset_class or "equity",
     )
 
 
@@ -73,7 +73,7 @@ def ingest(
         typer.Option(
             "--format",
             "-f",
-            help="auto, csv, parquet, dukascopy-bi5, dukascopy-csv, tickstory-csv, yahoo-bars, "
+            help="auto, csv, parquet, bi5 (Dukascopy), dukascopy-csv, tickstory-csv, yahoo-bars, "
             "bars-csv.",
         ),
     ] = "auto",
@@ -277,15 +277,14 @@ def resample(
     lo = parse_timestamp(start, field="--start") if start else None
     hi = parse_timestamp(end, field="--end") if end else None
     table = cat.read(kind, instrument, start=lo, end=hi)
+    grid = cat.instrument(instrument)
     if interval is not None:
-        bars = resample_time(
-            table, kind, parse_duration(interval, field="--interval"), source=price
-        )
+        length = parse_duration(interval, field="--interval")
+        bars = resample_time(table, kind, length, source=price, instrument=grid)
     elif ticks is not None:
-        bars = resample_ticks(table, kind, ticks, source=price)
-    else:
-        assert volume is not None  # exactly one was chosen above
-        bars = resample_volume(table, kind, volume, source=price)
+        bars = resample_ticks(table, kind, ticks, source=price, instrument=grid)
+    else:  # exactly one of the three was given, checked above
+        bars = resample_volume(table, kind, cast(float, volume), source=price, instrument=grid)
     summary = cat.write(DataKind.BAR, instrument, bars)
     console.print(
         f"{instrument}: {table.num_rows:,} {kind.label} -> {bars.num_rows:,} bars "

@@ -173,3 +173,26 @@ def test_a_file_is_not_a_catalog(tmp_path: Path) -> None:
     (tmp_path / "f").write_text("x")
     with pytest.raises(InputError, match="folder"):
         Catalog(tmp_path / "f")
+
+
+def test_bars_are_partitioned_by_year(catalog: Catalog) -> None:
+    day = 86_400_000_000_000
+    ts = np.array([T0, T0 + 100 * day, T0 + 400 * day], dtype=np.int64)  # 2024, 2024, 2025
+    bars = pa.table(
+        {
+            "ts_event": ts,
+            "ts_recv": ts,
+            "open": [1.0, 2.0, 3.0],
+            "high": [1.5, 2.5, 3.5],
+            "low": [0.5, 1.5, 2.5],
+            "close": [1.2, 2.2, 3.2],
+            "volume": [10.0, 20.0, 30.0],
+            "interval_ns": [day, day, day],
+        }
+    )
+    summary = catalog.write("bars", "ACME.XNAS", bars)
+    assert summary.partitions == ("2024-01-01", "2025-01-01")
+    assert catalog.read("bars", "ACME.XNAS", start=T0 + 50 * day).column("close").to_pylist() == [
+        2.2,
+        3.2,
+    ]

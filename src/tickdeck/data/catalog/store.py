@@ -5,6 +5,9 @@ Layout under the root::
     manifest.json                                   what is committed (see _manifest)
     data/<kind>/instrument=<ID>/date=<YYYY-MM-DD>/part-<uuid>.parquet
 
+A partition holds one UTC day of ``ts_recv``, except bars, which are
+partitioned by UTC year (``date`` is then the year's first day).
+
 Guarantees:
 
 - **Atomic**: a `transaction` commits all its writes at once or none of them,
@@ -28,6 +31,7 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -45,9 +49,7 @@ from tickdeck.data.catalog._manifest import (
 __all__ = ["Catalog", "Transaction", "WriteMode", "WriteSummary"]
 
 WriteMode = Literal["merge", "replace"]
-_DAY_NS = 86_400_000_000_000
 _ROW_GROUP_ROWS = 262_144
-_EPOCH = np.datetime64("1970-01-01", "D")
 
 
 @dataclass(frozen=True)
@@ -120,8 +122,14 @@ def _drop_duplicates(kind: DataKind, table: pa.Table) -> pa.Table:
     return table.filter(pa.array(keep))
 
 
-def _day(ts_ns: int) -> str:
-    return str(_EPOCH + np.timedelta64(ts_ns // _DAY_NS, "D"))
+def _periods(kind: DataKind, ts: npt.NDArray[np.int64]) -> npt.NDArray[np.datetime64]:
+    """The partition period of each row: its UTC day, or its UTC year for bars.
+
+    Bars are few per day (one for daily bars), so day files would be tiny;
+    a year of one-minute bars is still only ~500k rows.
+    """
+    unit = "Y" if kind == DataKind.BAR else "D"
+    return ts.astype("datetime64[ns]").astype(f"datetime64[{unit}]")
 
 
 class Transaction:
@@ -179,8 +187,8 @@ class Transaction:
         ts = data.column("ts_recv").to_numpy()
         if ts.size and ts[0] < 0:
             raise InputError(f"{kind.label}.ts_recv", int(ts[0]), "a time after 1970-01-01")
-        days = ts // _DAY_NS
-        bounds = np.flatnonzero(np.diff(days)) + 1
+        periods = _periods(kind, ts)
+        bounds = np.flatnonzero(periods[1:] != periods[:-1]) + 1
         starts = np.concatenate([[0], bounds]).astype(np.int64)
         stops = np.concatenate([bounds, [ts.size]]).astype(np.int64)
         added = 0
@@ -188,7 +196,7 @@ class Transaction:
         for lo, hi in zip(starts.tolist(), stops.tolist(), strict=True):
             if lo == hi:
                 continue
-            date = _day(int(ts[lo]))
+            date = str(periods[lo].astype("datetime64[D]"))
             key = (kind, instrument_id, date)
             chunk = data.slice(lo, hi - lo)
             previous = self._partitions.get(key)

@@ -6,10 +6,10 @@ are in ``docs/resampling.md``.
 
 from tickdeck.data.resample.bars import (
     BarAggregator,
-    PriceSource,
     resample_ticks,
     resample_time,
     resample_volume,
 )
+from tickdeck.data.resample.price_source import PriceSource
 
 __all__ = ["BarAggregator", "PriceSource", "resample_ticks", "resample_time", "resample_volume"]

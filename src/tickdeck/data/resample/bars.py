@@ -23,18 +23,20 @@ from __future__ import annotations
 
 import math
 from enum import IntEnum
-from typing import Any, Final, NamedTuple, Self, TypeVar
+from typing import Any, Final, NamedTuple, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
 from tickdeck.core.enums import DataKind
-from tickdeck.core.errors import DataError, InputError, suggest
+from tickdeck.core.errors import DataError, InputError
+from tickdeck.core.instrument import Instrument
 from tickdeck.core.schema import layout
 from tickdeck.data.resample import _kernels
+from tickdeck.data.resample.price_source import PriceSource, price_grid
 
-__all__ = ["BarAggregator", "PriceSource", "resample_ticks", "resample_time", "resample_volume"]
+__all__ = ["BarAggregator", "resample_ticks", "resample_time", "resample_volume"]
 
 _I64 = npt.NDArray[np.int64]
 _A = TypeVar("_A", bound=npt.NDArray[Any])
@@ -42,42 +44,6 @@ _F64 = npt.NDArray[np.float64]
 _INT64_MIN: Final = -(2**63)
 _INT64_MAX: Final = 2**63 - 1
 _BAR_SCHEMA: Final = layout(DataKind.BAR).arrow_schema
-
-
-class PriceSource(IntEnum):
-    """Which price of a tick makes the bar.
-
-    MID is ``(bid_price + ask_price) / 2``, so MID bars may fall on the half-tick
-    grid of the instrument (e.g. 1.100015 for a 0.00001 tick); snap them with
-    `Instrument.snap_prices` if a consumer needs on-grid prices.
-    """
-
-    MID = 0
-    BID = 1
-    ASK = 2
-    TRADE = 3
-
-    @property
-    def label(self) -> str:
-        """The name used at the edges (CLI, JSON)."""
-        return self.name.lower()
-
-    @classmethod
-    def parse(cls, value: str | int | Self, *, field: str = "source") -> Self:
-        """Parse a case-insensitive name (``"mid"``), a value or a member."""
-        if isinstance(value, cls):
-            return value
-        if isinstance(value, int) and not isinstance(value, bool):
-            try:
-                return cls(value)
-            except ValueError:
-                raise InputError(field, value, f"one of {[int(m) for m in cls]}") from None
-        key = str(value).strip().lower()
-        for member in cls:
-            if member.label == key:
-                return member
-        labels = [m.label for m in cls]
-        raise InputError(field, value, "a price source", hint=suggest(key, labels))
 
 
 class _Rule(IntEnum):
@@ -151,10 +117,12 @@ class BarAggregator:
         *,
         source: PriceSource | str | None,
         origin_ns: int = 0,
+        instrument: Instrument | None = None,
     ) -> None:
         """Prefer the `time`, `ticks` and `volume` constructors, which validate parameters."""
         self.kind = _parse_kind(kind)
         self.source = _resolve_source(self.kind, source)
+        self._grid = None if instrument is None else price_grid(instrument, self.source)
         self._rule = rule
         self._parameter = parameter
         self._origin_ns = origin_ns
@@ -170,20 +138,27 @@ class BarAggregator:
         *,
         source: PriceSource | str | None = None,
         origin_ns: int = 0,
+        instrument: Instrument | None = None,
     ) -> BarAggregator:
         """Time bars over buckets ``[origin_ns + k*interval_ns, origin_ns + (k+1)*interval_ns)``."""
         interval = _int64(interval_ns, "interval_ns", positive=True)
         origin = _int64(origin_ns, "origin_ns", positive=False)
-        return cls(kind, _Rule.TIME, interval, source=source, origin_ns=origin)
+        return cls(
+            kind, _Rule.TIME, interval, source=source, origin_ns=origin, instrument=instrument
+        )
 
     @classmethod
     def ticks(
-        cls, kind: DataKind | str, ticks_per_bar: int, *, source: PriceSource | str | None = None
+        cls,
+        kind: DataKind | str,
+        ticks_per_bar: int,
+        *,
+        source: PriceSource | str | None = None,
+        instrument: Instrument | None = None,
     ) -> BarAggregator:
         """One bar per ``ticks_per_bar`` priced ticks."""
-        return cls(
-            kind, _Rule.TICKS, _int64(ticks_per_bar, "ticks_per_bar", positive=True), source=source
-        )
+        count = _int64(ticks_per_bar, "ticks_per_bar", positive=True)
+        return cls(kind, _Rule.TICKS, count, source=source, instrument=instrument)
 
     @classmethod
     def volume(
@@ -192,10 +167,11 @@ class BarAggregator:
         volume_per_bar: float,
         *,
         source: PriceSource | str | None = None,
+        instrument: Instrument | None = None,
     ) -> BarAggregator:
         """Trade bars closing on the trade at which their volume reaches ``volume_per_bar``."""
         threshold = _positive_float(volume_per_bar, "volume_per_bar")
-        aggregator = cls(kind, _Rule.VOLUME, threshold, source=source)
+        aggregator = cls(kind, _Rule.VOLUME, threshold, source=source, instrument=instrument)
         if aggregator.kind != DataKind.TRADE:
             raise InputError(
                 "kind",
@@ -355,7 +331,8 @@ class BarAggregator:
     def _table(self, bars: _Bars) -> pa.Table:
         times, values = bars
         n = times.shape[1]
-        columns = [*times, *values, np.full(n, self.interval_ns, np.int64)]
+        prices = values[:4] if self._grid is None else self._grid.snap_prices(values[:4])
+        columns = [*times, *prices, values[4], np.full(n, self.interval_ns, np.int64)]
         return pa.Table.from_arrays([pa.array(c) for c in columns], schema=_BAR_SCHEMA)
 
 
@@ -367,6 +344,7 @@ def resample_time(
     source: PriceSource | str | None = None,
     origin_ns: int = 0,
     include_partial: bool = True,
+    instrument: Instrument | None = None,
 ) -> pa.Table:
     """Time bars of ``interval_ns`` ns over ``ts_event``, in the BAR layout.
 
@@ -382,8 +360,13 @@ def resample_time(
     ``include_partial=False`` drops the last bar: its bucket ends after the
     last tick, so on data that is still arriving it is incomplete. On a
     finished historical table it is complete, hence the default True.
+
+    With `instrument`, bar prices are snapped to its tick grid (half ticks for
+    MID), so they are exactly the decimal prices rather than float sums.
     """
-    aggregator = BarAggregator.time(kind, interval_ns, source=source, origin_ns=origin_ns)
+    aggregator = BarAggregator.time(
+        kind, interval_ns, source=source, origin_ns=origin_ns, instrument=instrument
+    )
     return _one_shot(aggregator, table, include_partial)
 
 
@@ -394,6 +377,7 @@ def resample_ticks(
     *,
     source: PriceSource | str | None = None,
     include_partial: bool = False,
+    instrument: Instrument | None = None,
 ) -> pa.Table:
     """One bar per ``ticks_per_bar`` priced ticks, in ``ts_event`` order (sorted stably if needed).
 
@@ -402,7 +386,7 @@ def resample_ticks(
     Ticks with a NaN bar price do not count. The final bar with fewer ticks
     is dropped unless ``include_partial``. Volume as in `resample_time`.
     """
-    aggregator = BarAggregator.ticks(kind, ticks_per_bar, source=source)
+    aggregator = BarAggregator.ticks(kind, ticks_per_bar, source=source, instrument=instrument)
     return _one_shot(aggregator, table, include_partial)
 
 
@@ -413,6 +397,7 @@ def resample_volume(
     *,
     source: PriceSource | str | None = None,
     include_partial: bool = False,
+    instrument: Instrument | None = None,
 ) -> pa.Table:
     """Volume bars over trades, in ``ts_event`` order (sorted stably if needed).
 
@@ -424,7 +409,7 @@ def resample_volume(
     bar below the threshold is dropped unless ``include_partial``.
     Quotes are rejected: their sizes are not traded volume.
     """
-    aggregator = BarAggregator.volume(kind, volume_per_bar, source=source)
+    aggregator = BarAggregator.volume(kind, volume_per_bar, source=source, instrument=instrument)
     return _one_shot(aggregator, table, include_partial)
 
 
