@@ -53,7 +53,7 @@ def main() -> int:
     args = parser.parse_args()
     modules = sorted(p.stem for p in HERE.glob("bench_*.py"))
     chosen = [m for m in modules if not args.names or any(n in m for n in args.names)]
-    console = Console()
+    console = Console(width=None if sys.stdout.isatty() else 160)
     table = Table(title="tickdeck benchmarks" + (" (quick)" if args.quick else ""))
     for column in ("benchmark", "median", "spread", "target", "ratio", "", "note"):
         table.add_column(column)
