@@ -1,6 +1,18 @@
 """The shared vocabulary: enums, record layouts, events, instruments, errors, time."""
 
-from tickdeck.core.enums import Aggressor, AssetClass, BookAction, DataKind, OrderAction, Side
+from tickdeck.core.enums import (
+    Aggressor,
+    AssetClass,
+    BookAction,
+    DataKind,
+    Liquidity,
+    OrderAction,
+    OrderStatus,
+    OrderType,
+    RejectReason,
+    Side,
+    TimeInForce,
+)
 from tickdeck.core.errors import DataError, InputError, InvariantError, TickdeckError
 from tickdeck.core.events import (
     EVENT_TYPES,
@@ -12,6 +24,7 @@ from tickdeck.core.events import (
     Quote,
     Trade,
 )
+from tickdeck.core.fills import Fill
 from tickdeck.core.instrument import Instrument
 from tickdeck.core.schema import BOOK_SNAPSHOT_DEPTH, LAYOUTS, Field, RecordLayout, layout
 from tickdeck.core.timestamps import format_timestamp, parse_duration, parse_timestamp
@@ -30,15 +43,21 @@ __all__ = [
     "DataKind",
     "Event",
     "Field",
+    "Fill",
     "InputError",
     "Instrument",
     "InvariantError",
+    "Liquidity",
     "OrderAction",
     "OrderEvent",
+    "OrderStatus",
+    "OrderType",
     "Quote",
     "RecordLayout",
+    "RejectReason",
     "Side",
     "TickdeckError",
+    "TimeInForce",
     "Trade",
     "format_timestamp",
     "layout",

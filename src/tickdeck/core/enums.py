@@ -12,7 +12,19 @@ from typing import Self
 
 from tickdeck.core.errors import InputError, suggest
 
-__all__ = ["Aggressor", "AssetClass", "BookAction", "DataKind", "OrderAction", "Side"]
+__all__ = [
+    "Aggressor",
+    "AssetClass",
+    "BookAction",
+    "DataKind",
+    "Liquidity",
+    "OrderAction",
+    "OrderStatus",
+    "OrderType",
+    "RejectReason",
+    "Side",
+    "TimeInForce",
+]
 
 
 class _Parseable(IntEnum):
@@ -99,6 +111,71 @@ class OrderAction(_Parseable):
     MODIFY = 2
     CANCEL = 3
     EXECUTE = 4
+
+
+class OrderType(_Parseable):
+    """How an order becomes executable: at once, at a price, or once a trigger trades."""
+
+    MARKET = 1
+    LIMIT = 2
+    STOP = 3
+    STOP_LIMIT = 4
+    TRAILING_STOP = 5
+
+
+class TimeInForce(_Parseable):
+    """How long an order may rest: until cancelled, the day, immediately, all-or-none, a date."""
+
+    GTC = 1
+    DAY = 2
+    IOC = 3
+    FOK = 4
+    GTD = 5
+
+
+class OrderStatus(_Parseable):
+    """Where an order is in its life; the last four are final."""
+
+    SUBMITTED = 1
+    ACCEPTED = 2
+    TRIGGERED = 3
+    PARTIALLY_FILLED = 4
+    FILLED = 5
+    CANCELED = 6
+    EXPIRED = 7
+    REJECTED = 8
+
+    @property
+    def is_final(self) -> bool:
+        """Whether nothing more can happen to the order."""
+        return self >= OrderStatus.FILLED
+
+
+class RejectReason(_Parseable):
+    """Why an order or a cancel/modify request was refused (NONE when it was not)."""
+
+    NONE = 0
+    INVALID_QUANTITY = 1
+    INVALID_PRICE = 2
+    UNKNOWN_INSTRUMENT = 3
+    NO_MARKET = 4
+    POST_ONLY_WOULD_TAKE = 5
+    REDUCE_ONLY_WOULD_INCREASE = 6
+    FOK_NOT_FILLABLE = 7
+    MAX_POSITION = 8
+    MAX_ORDER_SIZE = 9
+    MAX_ORDER_NOTIONAL = 10
+    INSUFFICIENT_BUYING_POWER = 11
+    MAX_LEVERAGE = 12
+    ORDER_NOT_OPEN = 13
+    EXPIRE_TIME_PASSED = 14
+
+
+class Liquidity(_Parseable):
+    """Whether a fill added liquidity (a resting order) or took it."""
+
+    MAKER = 1
+    TAKER = 2
 
 
 class AssetClass(StrEnum):
