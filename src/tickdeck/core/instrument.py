@@ -11,12 +11,15 @@ Prices cross the system in two forms:
 A tick size is an exact decimal ``k * 10**-p`` (``k`` and ``p`` integers). The
 conversions below are exact inverses on the grid:
 
-- ``ticks_to_prices(n) = (n * k) / 10**p``: both operands are exactly
-  representable integers below 2**53, and IEEE division is correctly rounded,
+- ``ticks_to_prices(n) = (n * k) / 10**p``: while ``|n * k| < 2**53`` both
+  operands are exactly representable, and IEEE division is correctly rounded,
   so the result is the double nearest the exact decimal price;
 - ``prices_to_ticks(x) = rint(x * 10**p / k)``: the relative error of the
   product and the division is a few ulps, far below the half tick that `rint`
-  tolerates, for any price whose tick count is below 2**50.
+  tolerates, for any price whose tick count is below `MAX_EXACT_TICKS`.
+
+`grid_of` and `MAX_EXACT_TICKS` are public so that compiled kernels use the
+same grid and the same tolerance (`off_grid`) as this module.
 """
 
 from __future__ import annotations
@@ -32,12 +35,20 @@ import numpy.typing as npt
 from tickdeck.core.enums import AssetClass
 from tickdeck.core.errors import InputError
 
-__all__ = ["DecimalLike", "Instrument", "parse_decimal"]
+__all__ = [
+    "MAX_EXACT_TICKS",
+    "DecimalLike",
+    "Instrument",
+    "grid_of",
+    "off_grid_ticks",
+    "parse_decimal",
+]
 
+_MAX_STEP = Decimal(10) ** 9  # a tick, lot or multiplier beyond this is a typo
 _SYMBOL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-^]{0,63}$")
 _VENUE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,31}$")
-# Tick counts beyond this lose exactness in float64 arithmetic (see module docstring).
-_MAX_EXACT_TICKS = 2**50
+#: Tick counts (times the tick's integer k) beyond this lose exactness in float64.
+MAX_EXACT_TICKS = 2**50
 
 
 def parse_decimal(value: object, *, field: str, positive: bool = True) -> Decimal:
@@ -49,6 +60,8 @@ def parse_decimal(value: object, *, field: str, positive: bool = True) -> Decima
         raise InputError(field, value, "a decimal number such as 0.01") from None
     if not number.is_finite() or (positive and number <= 0):
         raise InputError(field, value, "a positive decimal number such as 0.01")
+    if number > _MAX_STEP:
+        raise InputError(field, value, f"at most {_MAX_STEP}")
     number = number.normalize()
     exponent = number.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -12:
@@ -58,8 +71,8 @@ def parse_decimal(value: object, *, field: str, positive: bool = True) -> Decima
     return number
 
 
-def _grid(step: Decimal) -> tuple[int, int]:
-    """Split an exact decimal step into (k, p) with step == k * 10**-p."""
+def grid_of(step: Decimal) -> tuple[int, int]:
+    """Split an exact decimal step into (k, p) with ``step == k * 10**-p``."""
     _, digits, exponent = step.as_tuple()
     if not isinstance(exponent, int):
         raise InputError("step", step, "a finite decimal")
@@ -67,6 +80,17 @@ def _grid(step: Decimal) -> tuple[int, int]:
     if exponent >= 0:
         return k * 10**exponent, 0
     return k, -exponent
+
+
+def off_grid_ticks(exact: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
+    """Which tick counts (price / tick, as floats) are off the grid by more than float noise.
+
+    The noise allowed is 1e-6 tick plus 8 ulps of the count: the two roundings
+    of ``price * 10**p / k`` and the decimal-to-binary rounding of the price.
+    """
+    noise = 1e-6 + 8 * np.abs(np.spacing(exact))
+    result: npt.NDArray[np.bool_] = np.abs(exact - np.rint(exact)) > noise
+    return result
 
 
 DecimalLike = Decimal | str | int | float
@@ -110,7 +134,7 @@ class Instrument:
         if not isinstance(currency, str) or not re.fullmatch(r"[A-Z]{3,5}", currency):
             raise InputError("currency", currency, "an ISO-style code such as 'USD'")
         tick = parse_decimal(tick_size, field="tick_size")
-        k, p = _grid(tick)
+        k, p = grid_of(tick)
         values = {
             "symbol": symbol,
             "venue": venue,
@@ -133,13 +157,20 @@ class Instrument:
     @property
     def price_decimals(self) -> int:
         """Decimal places needed to print any price on the tick grid."""
-        return _grid(self.tick_size)[1]
+        return grid_of(self.tick_size)[1]
 
     def prices_to_ticks(self, prices: npt.ArrayLike) -> npt.NDArray[np.int64]:
-        """Convert prices to integer tick counts, rounding to the nearest tick."""
+        """Convert prices to integer tick counts, rounding to the nearest tick.
+
+        NaN or infinite prices have no tick count: they raise an InputError
+        (mask empty levels, such as NaN book levels, before converting).
+        """
         values = np.asarray(prices, dtype=np.float64)
+        if values.size and not np.isfinite(values).all():
+            bad = values[~np.isfinite(values)][0]
+            raise InputError("price", float(bad), "a finite price", hint="mask NaN levels first")
         ticks = np.rint(values * self._scale / self._k)
-        if ticks.size and np.nanmax(np.abs(ticks)) >= _MAX_EXACT_TICKS:
+        if ticks.size and np.nanmax(np.abs(ticks)) >= MAX_EXACT_TICKS:
             raise InputError("price", float(np.nanmax(np.abs(values))), "a price below 2**50 ticks")
         return ticks.astype(np.int64)
 
@@ -155,10 +186,7 @@ class Instrument:
     def off_grid(self, prices: npt.ArrayLike) -> npt.NDArray[np.bool_]:
         """Which prices are not (to within float noise) on the tick grid."""
         values = np.asarray(prices, dtype=np.float64)
-        exact = values * self._scale / self._k
-        # A few ulps of the tick count are float noise from the two roundings above.
-        noise = 1e-6 + 8 * np.abs(np.spacing(exact))
-        return np.abs(exact - np.rint(exact)) > noise
+        return off_grid_ticks(values * self._scale / self._k)
 
     def to_dict(self) -> dict[str, str]:
         """Serialise with exact decimals as strings (used by the catalog manifest)."""

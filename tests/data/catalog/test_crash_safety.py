@@ -61,11 +61,12 @@ def test_killing_a_writer_mid_transaction_keeps_the_previous_catalog(tmp_path: P
     after = Catalog(catalog.root)
     assert after.manifest() == before
     after.check()
-    assert after.read("quotes", EURUSD.id).equals(catalog.read("quotes", EURUSD.id))
-    assert after.read("quotes", EURUSD.id).num_rows == 500
+    assert after.read("quotes", EURUSD.id).equals(
+        original.replace_schema_metadata(None).cast(after.read("quotes", EURUSD.id).schema)
+    )
 
     orphans = after.vacuum()
     assert orphans, "the killed writer left its staged files behind"
     assert after.vacuum() == []
     after.check()
-    assert after.read("quotes", EURUSD.id).num_rows == 500
+    assert after.manifest() == before

@@ -49,26 +49,52 @@ def test_writing_the_same_rows_twice_changes_nothing(catalog: Catalog) -> None:
 @given(
     st.lists(st.integers(0, 3 * 24 * 60), min_size=1, max_size=60),
     st.lists(st.integers(0, 3 * 24 * 60), min_size=1, max_size=60),
+    st.booleans(),
 )
-def test_merge_is_the_sorted_union_without_duplicates(first: list[int], second: list[int]) -> None:
+def test_a_write_adds_exactly_the_rows_not_already_stored(
+    first: list[int], second: list[int], identical_values: bool
+) -> None:
     import tempfile
+    from collections import Counter
 
     with tempfile.TemporaryDirectory() as folder:
         cat = Catalog(folder)
         cat.add_instrument(EURUSD)
+        # With identical values, rows at equal times are equal: real repeated events.
+        seed = 1 if identical_values else 2
         a = quotes_table(T0 + np.array(first, dtype=np.int64) * 60_000_000_000, seed=1)
-        b = quotes_table(T0 + np.array(second, dtype=np.int64) * 60_000_000_000, seed=1)
+        b = quotes_table(T0 + np.array(second, dtype=np.int64) * 60_000_000_000, seed=seed)
+        if identical_values:
+            a = a.set_column(2, "bid_price", pa.array([1.1] * a.num_rows))
+            b = b.set_column(2, "bid_price", pa.array([1.1] * b.num_rows))
+            a = a.set_column(4, "bid_size", pa.array([1.0] * a.num_rows))
+            b = b.set_column(4, "bid_size", pa.array([1.0] * b.num_rows))
+            a = a.set_column(3, "ask_price", pa.array([1.2] * a.num_rows))
+            b = b.set_column(3, "ask_price", pa.array([1.2] * b.num_rows))
+            a = a.set_column(5, "ask_size", pa.array([1.0] * a.num_rows))
+            b = b.set_column(5, "ask_size", pa.array([1.0] * b.num_rows))
         cat.write("quotes", EURUSD.id, a)
-        cat.write("quotes", EURUSD.id, b)
-        cat.write("quotes", EURUSD.id, a)
-        stored = rows(cat.read("quotes", EURUSD.id))
-        expected: list[tuple[object, ...]] = []
-        for row in sorted(rows(a) + rows(b), key=lambda r: r[1]):
-            if row not in expected:
-                expected.append(row)
-        # Same set, sorted by ts_recv, no duplicates; ties keep first-written order.
-        assert stored == sorted(expected, key=lambda r: r[1])
-        assert len(stored) == len(set(stored))
+        added = cat.write("quotes", EURUSD.id, b).rows_added
+        assert cat.write("quotes", EURUSD.id, a).rows_added == 0
+        assert cat.write("quotes", EURUSD.id, b).rows_added == 0
+        stored = Counter(rows(cat.read("quotes", EURUSD.id)))
+        expected = Counter(rows(a)) | Counter(rows(b))  # multiset union: max of the counts
+        assert stored == expected
+        assert added == sum(expected.values()) - a.num_rows
+        times = cat.read("quotes", EURUSD.id).column("ts_recv").to_pylist()
+        assert times == sorted(times)
+
+
+def test_identical_events_in_one_write_are_all_kept(catalog: Catalog) -> None:
+    ts = np.array([T0, T0, T0, T0 + 1], dtype=np.int64)
+    table = quotes_table(ts).set_column(2, "bid_price", pa.array([1.1, 1.1, 1.1, 1.2]))
+    table = table.set_column(4, "bid_size", pa.array([1.0] * 4)).set_column(
+        5, "ask_size", pa.array([1.0] * 4)
+    )
+    table = table.set_column(3, "ask_price", pa.array([1.3] * 4))
+    assert catalog.write("quotes", EURUSD.id, table).rows_added == 4
+    assert catalog.write("quotes", EURUSD.id, table).rows_added == 0
+    assert catalog.read("quotes", EURUSD.id).num_rows == 4
 
 
 def test_replace_overwrites_only_the_days_it_touches(catalog: Catalog) -> None:
@@ -166,7 +192,62 @@ def test_delete_removes_one_kind_of_one_instrument(catalog: Catalog) -> None:
     with catalog.transaction() as tx:
         assert tx.delete("quotes", EURUSD.id) == 2
     assert catalog.partitions() == []
+    # The files stay, retired, until no reader of the older manifest can need them.
+    assert len(catalog.manifest().retired) == 2
+    assert len(catalog.vacuum(grace_ns=0)) == 2
     assert not list(catalog.root.rglob("*.parquet"))
+    assert catalog.manifest().retired == ()
+
+
+def test_a_reader_finishes_while_a_writer_replaces_its_files(catalog: Catalog) -> None:
+    minutes = T0 + np.arange(3000, dtype=np.int64) * 60 * 10**9  # three days
+    catalog.write("quotes", EURUSD.id, quotes_table(minutes))
+    reader = catalog.scan("quotes", EURUSD.id, batch_size=100)
+    first = next(reader)  # reading day 1; days 2 and 3 are opened later
+    other = Catalog(catalog.root)  # another process would see the same
+    other.write(
+        "quotes", EURUSD.id, quotes_table(np.array([T0 + DAY + 5, T0 + 2 * DAY + 5]), seed=9)
+    )
+    rest = sum(b.num_rows for b in reader)
+    assert first.num_rows + rest == 3000  # the old snapshot, whole
+    assert catalog.read("quotes", EURUSD.id).num_rows == 3002
+
+
+def test_retired_files_are_deleted_by_a_later_commit_after_the_grace_period(
+    catalog: Catalog,
+) -> None:
+    catalog.retire_grace_ns = 0
+    catalog.write("quotes", EURUSD.id, quotes_table(np.array([T0])))
+    catalog.write("quotes", EURUSD.id, quotes_table(np.array([T0 + 1]), seed=3))
+    assert len(catalog.manifest().retired) == 1
+    catalog.write("quotes", EURUSD.id, quotes_table(np.array([T0 + 2]), seed=4))
+    assert len(list(catalog.root.rglob("*.parquet"))) == 2  # the live one and the newest retired
+    catalog.check()
+
+
+def test_a_nested_transaction_is_refused_not_deadlocked(catalog: Catalog) -> None:
+    with catalog.transaction(), pytest.raises(InputError, match="already open"):
+        catalog.add_instrument(Instrument("NEW", "X", "0.1"))
+
+
+def test_a_coarser_tick_cannot_be_set_over_stored_prices(catalog: Catalog) -> None:
+    catalog.write("quotes", EURUSD.id, quotes_table(np.array([T0])))
+    with pytest.raises(InputError, match="divides"):
+        catalog.add_instrument(
+            Instrument("EURUSD", "DUKA", "0.0001", asset_class="fx"), replace=True
+        )
+    finer = Instrument("EURUSD", "DUKA", "0.000001", asset_class="fx")
+    catalog.add_instrument(finer, replace=True)
+    assert catalog.instrument(EURUSD.id) == finer
+
+
+def test_replacing_a_partition_by_its_own_content_changes_nothing(catalog: Catalog) -> None:
+    table = quotes_table(np.array([T0, T0 + 1]))
+    catalog.write("quotes", EURUSD.id, table)
+    before = catalog.manifest()
+    summary = catalog.write("quotes", EURUSD.id, table, mode="replace")
+    assert summary.rows_added == 0
+    assert catalog.manifest() == before
 
 
 def test_a_file_is_not_a_catalog(tmp_path: Path) -> None:

@@ -5,6 +5,11 @@ new files under unique names, then atomically replaces ``manifest.json``;
 readers only ever open files the manifest names. So a writer killed at any
 point leaves the previous manifest, and with it the previous catalog, intact;
 files it had written are orphans that `Catalog.vacuum` removes.
+
+A file a commit replaces is not deleted at once: it is listed as *retired*
+with the time it was retired, so a reader still working from the previous
+manifest can finish. Retired files are deleted by a later commit or by
+`Catalog.vacuum` once they are older than the grace period.
 """
 
 from __future__ import annotations
@@ -17,7 +22,14 @@ from typing import Any
 
 from tickdeck.core import DataError, DataKind, Instrument
 
-__all__ = ["FORMAT_VERSION", "Manifest", "PartitionInfo", "read_manifest", "write_manifest"]
+__all__ = [
+    "FORMAT_VERSION",
+    "Manifest",
+    "PartitionInfo",
+    "RetiredFile",
+    "read_manifest",
+    "write_manifest",
+]
 
 FORMAT_VERSION = 1
 MANIFEST_NAME = "manifest.json"
@@ -66,6 +78,14 @@ class PartitionInfo:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class RetiredFile:
+    """A data file no longer in the catalog, kept for readers of older manifests."""
+
+    path: str
+    since_ns: int
+
+
 def _sort_key(p: PartitionInfo) -> tuple[int, str, str]:
     return (int(p.kind), p.instrument_id, p.date)
 
@@ -77,16 +97,19 @@ class Manifest:
     generation: int = 0
     instruments: dict[str, Instrument] = field(default_factory=dict)
     partitions: tuple[PartitionInfo, ...] = ()
+    retired: tuple[RetiredFile, ...] = ()
 
     def with_changes(
         self,
         instruments: dict[str, Instrument],
         partitions: dict[tuple[DataKind, str, str], PartitionInfo],
+        retired: tuple[RetiredFile, ...],
     ) -> Manifest:
         return Manifest(
             self.generation + 1,
             dict(sorted(instruments.items())),
             tuple(sorted(partitions.values(), key=_sort_key)),
+            retired,
         )
 
     def partition_map(self) -> dict[tuple[DataKind, str, str], PartitionInfo]:
@@ -99,6 +122,7 @@ class Manifest:
                 "generation": self.generation,
                 "instruments": {k: v.to_dict() for k, v in self.instruments.items()},
                 "partitions": [p.to_json() for p in self.partitions],
+                "retired": [{"path": r.path, "since_ns": r.since_ns} for r in self.retired],
             },
             indent=1,
         )
@@ -122,6 +146,7 @@ def read_manifest(root: Path) -> Manifest:
             int(data["generation"]),
             {k: Instrument.from_dict(v) for k, v in data["instruments"].items()},
             tuple(sorted((PartitionInfo.from_json(p) for p in data["partitions"]), key=_sort_key)),
+            tuple(RetiredFile(str(r["path"]), int(r["since_ns"])) for r in data.get("retired", [])),
         )
     except (ValueError, KeyError, TypeError) as exc:
         if isinstance(exc, DataError):

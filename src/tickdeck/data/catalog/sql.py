@@ -2,11 +2,17 @@
 
 Every data kind is a view named by its label (``quotes``, ``trades``, ``bars``,
 ``book_deltas``, ``book_snapshots``, ``order_events``) with the layout's
-columns plus ``instrument``, ``date`` (UTC day of ``ts_recv``) and ``time``
-(``ts_recv`` as a timestamp). ``instruments`` lists the instrument metadata.
+columns plus ``instrument``, ``date`` (the partition: the UTC day of
+``ts_recv``, or for bars the first day of its UTC year) and ``time``
+(``ts_recv`` as a timestamp).
+
+``instruments`` lists the instrument metadata.
 The views read exactly the files of one committed manifest, so a query never
 sees a half-written ingest. A kind with no data is an empty view of the right
 columns, so queries do not break on an empty catalog.
+
+`query` runs one read-only statement (a SELECT, WITH or DESCRIBE): the same
+function serves the CLI and, later, web requests, which must not write files.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from tickdeck.core import DataKind, InputError, layout
+from tickdeck.core import DataError, DataKind, InputError, layout
 from tickdeck.data.catalog.store import Catalog
 
 __all__ = ["connect", "query"]
@@ -76,6 +82,16 @@ def query(catalog: Catalog, sql: str) -> pa.Table:
     """Run one SQL statement against the catalog and return the result as Arrow."""
     if not sql.strip():
         raise InputError("query", sql, "an SQL statement such as SELECT count(*) FROM quotes")
+    try:
+        statements = duckdb.extract_statements(sql)
+    except duckdb.Error as exc:
+        first = str(exc).strip().splitlines()[0]
+        raise InputError(
+            "query", sql, "valid DuckDB SQL over the catalog views", hint=first
+        ) from None
+    if len(statements) != 1 or statements[0].type != duckdb.StatementType.SELECT:
+        kinds = ", ".join(s.type.name for s in statements)
+        raise InputError("query", sql, "one read-only SELECT statement", hint=f"got {kinds}")
     con = connect(catalog)
     try:
         relation = con.sql(sql)
@@ -83,6 +99,9 @@ def query(catalog: Catalog, sql: str) -> pa.Table:
             return pa.table({})
         table: pa.Table = relation.to_arrow_table()
         return table
+    except duckdb.IOException as exc:
+        # A file of the catalog could not be read: the data's fault, not the query's.
+        raise DataError(str(catalog.root), str(exc).strip().splitlines()[0]) from None
     except duckdb.Error as exc:
         first = str(exc).strip().splitlines()[0]
         raise InputError(

@@ -13,8 +13,10 @@ Guarantees:
 - **Atomic**: a `transaction` commits all its writes at once or none of them,
   even if the process is killed mid-write.
 - **Idempotent**: rows are merged into their day partition, kept sorted by
-  ``ts_recv`` (source order for ties) and exact duplicates are dropped, so
-  writing the same rows twice leaves the catalog unchanged.
+  ``ts_recv`` (for ties: rows already stored first, then new rows in their
+  order), and an incoming row equal to a stored one is not added again
+  (as multisets: see `_unseen`), so writing the same rows twice leaves the
+  catalog unchanged while identical events in one write are all kept.
 - **Bounded reads**: `scan` streams record batches from one row group at a
   time, pruned by the time range before any page is decoded.
 """
@@ -23,10 +25,12 @@ from __future__ import annotations
 
 import fcntl
 import os
+import threading
+import time
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
@@ -41,10 +45,14 @@ from tickdeck.core.errors import suggest
 from tickdeck.data.catalog._manifest import (
     Manifest,
     PartitionInfo,
+    RetiredFile,
     durable_replace,
     read_manifest,
     write_manifest,
 )
+
+# (root, thread) pairs holding the writer lock in this process: flock would block on itself.
+_HELD: set[tuple[Path, int]] = set()
 
 __all__ = ["Catalog", "Transaction", "WriteMode", "WriteSummary"]
 
@@ -95,31 +103,45 @@ def _sorted_by_recv(table: pa.Table) -> pa.Table:
     return table.take(np.argsort(ts, kind="stable"))
 
 
-def _drop_duplicates(kind: DataKind, table: pa.Table) -> pa.Table:
-    """Keep the first of each set of bitwise-equal rows; order is kept. Input sorted by ts_recv."""
-    n = table.num_rows
-    if n < 2:
-        return table
-    ts = table.column("ts_recv").to_numpy()
-    # Only rows sharing a ts_recv with a neighbour can be duplicates: compare just those.
-    same = np.zeros(n, dtype=bool)
-    same[1:] = ts[1:] == ts[:-1]
-    same[:-1] |= same[1:]
-    candidates = np.flatnonzero(same)
-    if candidates.size == 0:
-        return table
-    sub = table.take(candidates)
-    rows = np.empty(candidates.size, dtype=layout(kind).numpy_dtype)
+def _row_bytes(kind: DataKind, table: pa.Table) -> npt.NDArray[np.void]:
+    rows = np.empty(table.num_rows, dtype=layout(kind).numpy_dtype)
     for name in rows.dtype.names or ():
-        rows[name] = sub.column(name).to_numpy()
-    raw = rows.view(np.dtype((np.void, rows.dtype.itemsize)))
-    _, first = np.unique(raw, return_index=True)
-    keep = np.ones(n, dtype=bool)
-    keep[candidates] = False
-    keep[candidates[first]] = True
-    if keep.all():
-        return table
-    return table.filter(pa.array(keep))
+        rows[name] = table.column(name).to_numpy()
+    return rows.view(np.dtype((np.void, rows.dtype.itemsize)))
+
+
+def _unseen(kind: DataKind, stored: pa.Table, incoming: pa.Table) -> pa.Table:
+    """`incoming` less the rows `stored` already holds, as multisets.
+
+    A row present k times in `stored` cancels at most k equal incoming rows,
+    so re-writing the same rows adds nothing, while identical rows that are
+    genuinely distinct events (three equal prints in one millisecond) keep
+    their multiplicity. Incoming order is kept.
+    """
+    if stored.num_rows == 0 or incoming.num_rows == 0:
+        return incoming
+    stored_ts = stored.column("ts_recv").to_numpy()
+    incoming_ts = incoming.column("ts_recv").to_numpy()
+    # Only rows sharing a ts_recv with a stored row can be equal to one.
+    candidates = np.flatnonzero(np.isin(incoming_ts, stored_ts))
+    if candidates.size == 0:
+        return incoming
+    peers = stored.filter(pa.array(np.isin(stored_ts, incoming_ts[candidates])))
+    both = np.concatenate([_row_bytes(kind, peers), _row_bytes(kind, incoming.take(candidates))])
+    _, group = np.unique(both, return_inverse=True)
+    group = group.ravel()
+    stored_count = np.bincount(group[: peers.num_rows], minlength=int(group.max()) + 1)
+    ours = group[peers.num_rows :]
+    # Rank of each incoming row among the incoming rows of its group, in order.
+    order = np.argsort(ours, kind="stable")
+    sorted_groups = ours[order]
+    first = np.flatnonzero(np.r_[True, sorted_groups[1:] != sorted_groups[:-1]])
+    sizes = np.diff(np.r_[first, sorted_groups.size])
+    rank = np.empty(ours.size, dtype=np.int64)
+    rank[order] = np.arange(ours.size) - np.repeat(first, sizes)
+    keep = np.ones(incoming.num_rows, dtype=bool)
+    keep[candidates[rank < stored_count[ours]]] = False
+    return incoming if keep.all() else incoming.filter(pa.array(keep))
 
 
 def _periods(kind: DataKind, ts: npt.NDArray[np.int64]) -> npt.NDArray[np.datetime64]:
@@ -152,6 +174,15 @@ class Transaction:
                 instrument.id,
                 "a new instrument id, or replace=True",
                 hint=f"the catalog defines it as {current}",
+            )
+        has_data = any(k[1] == instrument.id for k in self._partitions)
+        if current is not None and has_data and current.tick_size % instrument.tick_size != 0:
+            # Stored prices lie on the old grid; they stay on the new one only if it is finer.
+            raise InputError(
+                "tick_size",
+                str(instrument.tick_size),
+                f"a tick that divides the stored data's tick {current.tick_size}",
+                hint="delete the instrument's data first, or use a finer tick",
             )
         self._instruments[instrument.id] = instrument
 
@@ -200,17 +231,16 @@ class Transaction:
             key = (kind, instrument_id, date)
             chunk = data.slice(lo, hi - lo)
             previous = self._partitions.get(key)
-            before = 0
-            if previous is not None and mode == "merge":
-                before = previous.rows
-                chunk = _sorted_by_recv(
-                    pa.concat_tables([self._catalog._read_file(previous), chunk])
-                )
-            chunk = _drop_duplicates(kind, chunk)
-            if previous is not None and mode == "merge" and chunk.num_rows == previous.rows:
-                continue  # nothing new: leave the file as it is
+            stored = self._catalog._read_file(previous) if previous is not None else None
+            new = chunk if stored is None else _unseen(kind, stored, chunk)
+            if stored is not None and mode == "merge":
+                if new.num_rows == 0:
+                    continue  # nothing new: leave the file as it is
+                chunk = _sorted_by_recv(pa.concat_tables([stored, new]))
+            elif stored is not None and stored.equals(chunk):
+                continue  # replacing a partition by its own content changes nothing
             self._partitions[key] = self._write_file(kind, instrument_id, date, chunk)
-            added += chunk.num_rows - before
+            added += new.num_rows
             touched.append(date)
         summary = WriteSummary(kind, instrument_id, data.num_rows, added, tuple(touched))
         self.summaries.append(summary)
@@ -256,15 +286,22 @@ class Transaction:
             final.stat().st_size,
         )
 
-    def _commit(self) -> Manifest | None:
+    def _commit(self, now_ns: int, grace_ns: int) -> list[Path]:
+        """Write the new manifest; return the retired files now past their grace period."""
         if (
             self._instruments == self._base.instruments
             and self._partitions == self._base.partition_map()
         ):
-            return None
-        manifest = self._base.with_changes(self._instruments, self._partitions)
+            return []
+        live = {p.path for p in self._partitions.values()}
+        superseded = tuple(
+            RetiredFile(p.path, now_ns) for p in self._base.partitions if p.path not in live
+        )
+        kept = tuple(r for r in self._base.retired if r.since_ns > now_ns - grace_ns)
+        expired = [r for r in self._base.retired if r.since_ns <= now_ns - grace_ns]
+        manifest = self._base.with_changes(self._instruments, self._partitions, kept + superseded)
         write_manifest(self._catalog.root, manifest)
-        return manifest
+        return [self._catalog.root / r.path for r in expired]
 
     def _abort(self) -> None:
         for path in self._written:
@@ -272,7 +309,13 @@ class Transaction:
 
 
 class Catalog:
-    """A tick data catalog rooted at a folder (created on first write)."""
+    """A tick data catalog rooted at a folder (created on first write).
+
+    `retire_grace_ns` is how long a file replaced by a commit stays on disk for
+    readers of the older manifest (10 minutes).
+    """
+
+    retire_grace_ns: int = 600_000_000_000
 
     def __init__(self, root: str | os.PathLike[str]) -> None:
         self.root = Path(root)
@@ -421,27 +464,42 @@ class Catalog:
     # -- writing ------------------------------------------------------------------
 
     @contextmanager
-    def transaction(self) -> Iterator[Transaction]:
-        """Stage writes and commit them atomically on exit; an exception commits nothing."""
+    def _locked(self) -> Iterator[None]:
+        """Hold the catalog's writer lock; refuse to nest (flock would wait on itself)."""
+        key = (self.root.resolve(), threading.get_ident())
+        if key in _HELD:
+            raise InputError(
+                "transaction",
+                str(self.root),
+                "no transaction already open on this catalog in this thread",
+                hint="do all the writes inside the one transaction",
+            )
         self.root.mkdir(parents=True, exist_ok=True)
         (self.root / "data").mkdir(exist_ok=True)
         with open(self.root / ".lock", "a+") as lock:
             # One writer at a time; readers never wait (they read the last manifest).
             fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+            _HELD.add(key)
             try:
-                base = read_manifest(self.root)
-                tx = Transaction(self, base)
-                try:
-                    yield tx
-                    committed = tx._commit()
-                except BaseException:
-                    tx._abort()
-                    raise
-                if committed is not None:
-                    self._cache = None
-                    self._remove_superseded(base, committed)
+                yield
             finally:
+                _HELD.discard(key)
                 fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        """Stage writes and commit them atomically on exit; an exception commits nothing."""
+        with self._locked():
+            tx = Transaction(self, read_manifest(self.root))
+            try:
+                yield tx
+                expired = tx._commit(time.time_ns(), self.retire_grace_ns)
+            except BaseException:
+                tx._abort()
+                raise
+            self._cache = None
+            for path in expired:
+                path.unlink(missing_ok=True)
 
     def add_instrument(self, instrument: Instrument, *, replace: bool = False) -> None:
         """Register an instrument (atomically)."""
@@ -460,31 +518,33 @@ class Catalog:
         with self.transaction() as tx:
             return tx.write(kind, instrument_id, table, mode=mode)
 
-    def _remove_superseded(self, old: Manifest, new: Manifest) -> None:
-        live = {p.path for p in new.partitions}
-        for p in old.partitions:
-            if p.path not in live:
-                (self.root / p.path).unlink(missing_ok=True)
-
-    def vacuum(self) -> list[Path]:
-        """Delete files no committed manifest names (left by killed writers); returns them."""
+    def vacuum(self, *, grace_ns: int | None = None) -> list[Path]:
+        """Delete files no reader can need: orphans of killed writers, and retired files
+        older than `grace_ns` (default `retire_grace_ns`; 0 deletes every retired file).
+        Returns the deleted paths.
+        """
+        grace = self.retire_grace_ns if grace_ns is None else grace_ns
+        if grace < 0:
+            raise InputError("grace_ns", grace, "a duration >= 0")
         removed: list[Path] = []
-        data = self.root / "data"
-        if not data.exists():
+        if not (self.root / "data").exists():
             return removed
-        with open(self.root / ".lock", "a+") as lock:
-            fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
-            try:
-                live = {self.root / p.path for p in read_manifest(self.root).partitions}
-                for path in sorted(data.rglob("*")):
-                    if path.is_file() and path not in live:
-                        path.unlink()
-                        removed.append(path)
-                for folder in sorted(data.rglob("*"), reverse=True):
-                    if folder.is_dir() and not any(folder.iterdir()):
-                        folder.rmdir()
-            finally:
-                fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
+        with self._locked():
+            manifest = read_manifest(self.root)
+            now = time.time_ns()
+            kept = tuple(r for r in manifest.retired if r.since_ns > now - grace)
+            keep = {self.root / p.path for p in manifest.partitions}
+            keep |= {self.root / r.path for r in kept}
+            for path in sorted((self.root / "data").rglob("*")):
+                if path.is_file() and path not in keep:
+                    path.unlink()
+                    removed.append(path)
+            for folder in sorted((self.root / "data").rglob("*"), reverse=True):
+                if folder.is_dir() and not any(folder.iterdir()):
+                    folder.rmdir()
+            if kept != manifest.retired:
+                write_manifest(self.root, replace(manifest, retired=kept))
+                self._cache = None
         return removed
 
     def check(self) -> None:
