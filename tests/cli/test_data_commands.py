@@ -30,11 +30,27 @@ def test_ls_lists_instruments_and_kinds(
     assert "2024-01-02T00:00:00Z" in out
 
 
-def test_ls_says_when_the_catalog_is_empty(
+def test_reading_a_missing_catalog_is_an_error(
     tmp_path: object, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert run(["data", "ls", "--catalog", f"{tmp_path}/none"]) == 0
+    assert run(["data", "ls", "--catalog", f"{tmp_path}/none"]) == 2
+    assert "a folder holding a catalog" in capsys.readouterr().err
+
+
+def test_ls_says_when_the_catalog_is_empty(
+    catalog: Catalog, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(["data", "ls", "--catalog", str(catalog.root)]) == 0
     assert "empty" in capsys.readouterr().out
+
+
+def test_markup_in_data_is_printed_as_is(
+    filled: Catalog, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(["data", "query", "SELECT '[bold]hi[/b]' AS x", "--catalog", str(filled.root)]) == 0
+    assert "[bold]hi[/b]" in capsys.readouterr().out
+    assert run(["data", "info", "[/b]X.Y", "--catalog", str(filled.root)]) == 2
+    assert "[/b]X.Y" in capsys.readouterr().err
 
 
 def test_info_shows_rows_gaps_and_spread(
@@ -45,6 +61,12 @@ def test_info_shows_rows_gaps_and_spread(
     assert "quotes" in out
     assert "2,000" in out
     assert "Quoted spread" in out
+    table = filled.read("quotes", EURUSD.id)
+    ticks = EURUSD.prices_to_ticks(table.column("ask_price").to_numpy()) - EURUSD.prices_to_ticks(
+        table.column("bid_price").to_numpy()
+    )
+    assert f"{ticks.mean():.2f} ticks" in out
+    assert f"{ticks.max():.0f} ticks" in out
 
 
 def test_query_prints_json_and_csv(filled: Catalog, capsys: pytest.CaptureFixture[str]) -> None:

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 import click
 import typer
+from rich.markup import escape
 
 from tickdeck import __version__
 from tickdeck.cli import data, demo, replay
@@ -46,7 +47,8 @@ def run(argv: Sequence[str] | None = None) -> int:
             standalone_mode=False,
         )
     except TickdeckError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
+        # The message may quote data ("[/b]" in a CSV cell): never read it as markup.
+        err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
         return 2
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)

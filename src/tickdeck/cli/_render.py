@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pyarrow as pa
 from rich.table import Table
+from rich.text import Text
 
 from tickdeck.core import format_timestamp
 from tickdeck.data.catalog import PartitionInfo
@@ -159,7 +160,7 @@ def arrow_table(result: pa.Table, *, limit: int) -> Table:
     for name in result.column_names:
         table.add_column(name)
     for row in result.slice(0, limit).to_pylist():
-        table.add_row(*("" if v is None else str(v) for v in row.values()))
+        table.add_row(*(Text("" if v is None else str(v)) for v in row.values()))
     if result.num_rows > limit:
         table.caption = f"{limit} of {result.num_rows:,} rows shown"
     return table

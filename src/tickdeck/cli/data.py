@@ -16,6 +16,7 @@ from tickdeck.data.catalog import Catalog
 from tickdeck.data.catalog.inspect import describe
 from tickdeck.data.catalog.sql import query as run_query
 from tickdeck.data.cleaning import CleaningConfig
+from tickdeck.data.ingest import ColumnMapping, TimestampFormat
 from tickdeck.data.ingest.pipeline import ingest as run_ingest
 from tickdeck.data.resample import PriceSource, resample_ticks, resample_time, resample_volume
 
@@ -26,6 +27,19 @@ app = typer.Typer(
 )
 
 _DEFAULT_CATALOG = Path("catalog")
+_MODES = ("merge", "replace")
+
+
+def _existing(path: Path) -> Catalog:
+    """The catalog at `path` for a command that only reads: it must exist."""
+    if not (path / "manifest.json").exists():
+        raise InputError(
+            "--catalog",
+            str(path),
+            "a folder holding a catalog",
+            hint="ingest data into it first, or pass --catalog (env TICKDECK_CATALOG)",
+        )
+    return Catalog(path)
 
 
 def _instrument(
@@ -49,15 +63,11 @@ def _instrument(
                 hint="define a new one with --tick-size (and --currency, --asset-class)",
             )
         return instrument_id
-    return Instrument(
-        symbol,
-        venue,
-        tick_size,
-        lot_size,
-        multiplier,
-        currency or "USD",
-        asset_class or "equity",
-    )
+    if currency is None or asset_class is None:
+        # A silent default would price USDJPY in USD as an equity: make the user say it.
+        missing = "--currency" if currency is None else "--asset-class"
+        raise InputError(missing, None, f"a value when defining the new instrument {instrument_id}")
+    return Instrument(symbol, venue, tick_size, lot_size, multiplier, currency, asset_class)
 
 
 @app.command()
@@ -113,6 +123,8 @@ def ingest(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Read, clean and commit files to the catalog in one atomic step."""
+    if mode not in _MODES:
+        raise InputError("--mode", mode, "merge or replace")
     cat = Catalog(catalog)
     target = _instrument(cat, instrument, tick_size, lot_size, multiplier, currency, asset_class)
     options: dict[str, Any] = {}
@@ -155,21 +167,7 @@ def ingest(
             **options,
         )
     if as_json:
-        console.print_json(
-            json.dumps(
-                {
-                    "kind": report.kind.label,
-                    "instrument": report.instrument_id,
-                    "rows_read": report.rows_read,
-                    "rows_kept": report.rows_kept,
-                    "rows_added": report.rows_added,
-                    "partitions": list(report.partitions),
-                    "quarantine": str(report.quarantine) if report.quarantine else None,
-                    "cleaning": [r.to_dict() for r in report.cleaning],
-                    "seconds": report.seconds,
-                }
-            )
-        )
+        console.print_json(json.dumps(report.to_dict()))
         return
     console.print(_render.cleaning_table(report.cleaning))
     console.print(
@@ -182,9 +180,7 @@ def ingest(
         console.print(f"removed rows kept in {report.quarantine}")
 
 
-def _mapping(text: str | None, path: Path | None) -> Any:
-    from tickdeck.data.ingest._mapping import ColumnMapping
-
+def _mapping(text: str | None, path: Path | None) -> ColumnMapping:
     if path is not None and text is not None:
         raise InputError("--map", text, "either --map or --mapping, not both")
     if path is not None:
@@ -192,16 +188,14 @@ def _mapping(text: str | None, path: Path | None) -> Any:
     return ColumnMapping.parse(text or "")
 
 
-def _timestamps(ts_format: str | None, tz: str | None) -> Any:
-    from tickdeck.data.ingest._timestamps import TimestampFormat
-
+def _timestamps(ts_format: str | None, tz: str | None) -> TimestampFormat:
     return TimestampFormat(ts_format or "auto", tz=tz or "UTC")
 
 
 @app.command("ls")
 def list_(catalog: CatalogOption = _DEFAULT_CATALOG) -> None:
     """List what the catalog holds, per instrument and kind."""
-    cat = Catalog(catalog)
+    cat = _existing(catalog)
     parts = cat.partitions()
     if not parts:
         console.print(f"the catalog at {catalog} is empty")
@@ -217,7 +211,7 @@ def info(
 ) -> None:
     """Rows, time range, gaps and spread statistics of one instrument."""
     details = describe(
-        Catalog(catalog), instrument, gap_threshold_ns=parse_duration(gap, field="--gap")
+        _existing(catalog), instrument, gap_threshold_ns=parse_duration(gap, field="--gap")
     )
     for table in _render.info_tables(details):
         console.print(table)
@@ -233,7 +227,11 @@ def query(
     limit: Annotated[int, typer.Option(help="Rows shown in table output.")] = 50,
 ) -> None:
     """Run SQL over the catalog with DuckDB."""
-    result = run_query(Catalog(catalog), sql)
+    if limit <= 0:
+        raise InputError("--limit", limit, "a positive number of rows")
+    if output not in ("table", "csv", "json"):
+        raise InputError("--output", output, "table, csv or json")
+    result = run_query(_existing(catalog), sql)
     if output == "table":
         console.print(_render.arrow_table(result, limit=limit))
     elif output == "csv":
@@ -263,8 +261,8 @@ def resample(
     chosen = [x is not None for x in (interval, ticks, volume)]
     if sum(chosen) != 1:
         raise InputError("--interval/--ticks/--volume", None, "exactly one of them")
-    cat = Catalog(catalog)
-    price = PriceSource.parse(source) if source else None
+    cat = _existing(catalog)
+    price = PriceSource.parse(source, field="--source") if source else None
     kind = DataKind.TRADE if (price == PriceSource.TRADE or volume is not None) else DataKind.QUOTE
     if not cat.partitions(kind, instrument):
         other = DataKind.TRADE if kind == DataKind.QUOTE else DataKind.QUOTE
@@ -274,13 +272,19 @@ def resample(
             raise InputError(
                 "instrument", instrument, f"an instrument with {kind.label} in the catalog"
             )
+    length = parse_duration(interval, field="--interval") if interval is not None else None
     lo = parse_timestamp(start, field="--start") if start else None
+    if lo is not None and length is not None:
+        lo -= lo % length  # start on a bucket boundary, so the first bar is whole
     hi = parse_timestamp(end, field="--end") if end else None
     table = cat.read(kind, instrument, start=lo, end=hi)
     grid = cat.instrument(instrument)
-    if interval is not None:
-        length = parse_duration(interval, field="--interval")
-        bars = resample_time(table, kind, length, source=price, instrument=grid)
+    if length is not None:
+        # The last bucket may still be filling (more data may come): keep only whole bars,
+        # so running the command again later adds bars and never rewrites one.
+        bars = resample_time(
+            table, kind, length, source=price, instrument=grid, include_partial=False
+        )
     elif ticks is not None:
         bars = resample_ticks(table, kind, ticks, source=price, instrument=grid)
     else:  # exactly one of the three was given, checked above
@@ -293,7 +297,12 @@ def resample(
 
 
 @app.command()
-def vacuum(catalog: CatalogOption = _DEFAULT_CATALOG) -> None:
-    """Delete files left behind by interrupted writes."""
-    removed = Catalog(catalog).vacuum()
+def vacuum(
+    catalog: CatalogOption = _DEFAULT_CATALOG,
+    all_: Annotated[
+        bool, typer.Option("--all", help="Also delete files retired less than 10 minutes ago.")
+    ] = False,
+) -> None:
+    """Delete files left by interrupted writes, and files retired by earlier commits."""
+    removed = _existing(catalog).vacuum(grace_ns=0 if all_ else None)
     console.print(f"removed {len(removed)} orphaned file(s)")

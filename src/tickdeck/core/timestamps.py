@@ -21,6 +21,9 @@ _UNITS_NS = {
     "h": 3_600_000_000_000,
     "d": 86_400_000_000_000,
 }
+_ISO = re.compile(
+    r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?(Z|[+-]\d{2}:?\d{2})?$"
+)
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-z]+)\s*$")
 
 
@@ -42,13 +45,23 @@ def parse_duration(text: str | int, *, field: str = "duration") -> int:
 def parse_timestamp(value: str | int | datetime | pd.Timestamp, *, field: str = "time") -> int:
     """Parse a time into int64 ns UTC.
 
-    Accepts ints (ns since the epoch), ISO 8601 strings with or without a zone
-    (naive means UTC), dates (``2024-01-02``), and aware or naive datetimes.
+    Accepts ints or digit strings (ns since the epoch), ISO 8601 strings with
+    or without a zone (naive means UTC), dates (``2024-01-02``), and aware or
+    naive datetimes. Relative words (``now``, ``today``) and locale-dependent
+    forms (``01/02/2024``) are refused: a run must mean the same thing tomorrow.
     """
     if isinstance(value, bool):
         raise InputError(field, value, "a timestamp")
     if isinstance(value, int):
         return value
+    if isinstance(value, str):
+        text = value.strip()
+        if re.fullmatch(r"-?\d+", text):
+            return int(text)
+        if not _ISO.match(text):
+            raise InputError(
+                field, value, "an ISO 8601 time such as 2024-01-02T09:30:00Z, or epoch ns"
+            )
     try:
         stamp = pd.Timestamp(value)
     except (ValueError, TypeError):

@@ -1,6 +1,15 @@
 """The on-disk tick data catalog: atomic, idempotent Parquet partitions with SQL over them."""
 
-from tickdeck.data.catalog._manifest import Manifest, PartitionInfo
+from tickdeck.data.catalog._manifest import Manifest, PartitionInfo, RetiredFile, durable_replace
 from tickdeck.data.catalog.store import Catalog, Transaction, WriteMode, WriteSummary
 
-__all__ = ["Catalog", "Manifest", "PartitionInfo", "Transaction", "WriteMode", "WriteSummary"]
+__all__ = [
+    "Catalog",
+    "Manifest",
+    "PartitionInfo",
+    "RetiredFile",
+    "Transaction",
+    "WriteMode",
+    "WriteSummary",
+    "durable_replace",
+]

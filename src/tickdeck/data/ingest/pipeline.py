@@ -10,9 +10,9 @@ and, unless disabled, they are kept in a quarantine Parquet file.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import os
 import time
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +23,7 @@ import pyarrow.parquet as pq
 
 from tickdeck.core import DataKind, InputError, Instrument, layout
 from tickdeck.data._source import SourceTable
-from tickdeck.data.catalog import Catalog, WriteMode
+from tickdeck.data.catalog import Catalog, WriteMode, durable_replace
 from tickdeck.data.cleaning import CleaningConfig, CleaningReport, clean
 from tickdeck.data.ingest._convert import defaulted_fields
 from tickdeck.data.ingest.presets import read_source
@@ -51,6 +51,39 @@ class IngestReport:
     @property
     def rows_removed(self) -> int:
         return self.rows_read - self.rows_kept
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report as JSON-ready values."""
+        return {
+            "kind": self.kind.label,
+            "instrument": self.instrument_id,
+            "sources": list(self.sources),
+            "rows_read": self.rows_read,
+            "rows_kept": self.rows_kept,
+            "rows_added": self.rows_added,
+            "partitions": list(self.partitions),
+            "quarantine": None if self.quarantine is None else str(self.quarantine),
+            "cleaning": [r.to_dict() for r in self.cleaning],
+            "seconds": self.seconds,
+        }
+
+
+def _write_quarantine(
+    root: Path, instrument_id: str, kind: DataKind, removed: list[pa.Table]
+) -> Path:
+    rows = pa.concat_tables(removed, promote_options="permissive")
+    sink = pa.BufferOutputStream()
+    pq.write_table(rows, sink)
+    payload = sink.getvalue().to_pybytes()
+    digest = hashlib.sha256(payload).hexdigest()[:16]
+    folder = root / "quarantine"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{instrument_id}-{kind.label}-{digest}.parquet"
+    if not path.exists():
+        tmp = folder / f".{path.name}.tmp"
+        tmp.write_bytes(payload)
+        durable_replace(tmp, path)
+    return path
 
 
 def _resolve_instrument(catalog: Catalog, instrument: str | Instrument) -> Instrument:
@@ -126,19 +159,17 @@ def ingest(
         raise InputError("kind", None, "a data kind", hint="pass kind= for this format")
 
     table = pa.concat_tables([c.table for c in cleaned])
+    # The quarantine is written before the commit, through a temporary name, and
+    # named by its content: a crash cannot lose it, and re-ingesting the same
+    # files rewrites the same file instead of adding another.
+    quarantine_path = (
+        _write_quarantine(catalog.root, target.id, read_kind, removed)
+        if quarantine and removed
+        else None
+    )
     with catalog.transaction() as tx:
         tx.add_instrument(target)
         summary = tx.write(read_kind, target.id, table, mode=mode)
-
-    quarantine_path: Path | None = None
-    if quarantine and removed:
-        folder = catalog.root / "quarantine"
-        folder.mkdir(parents=True, exist_ok=True)
-        stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
-        quarantine_path = (
-            folder / f"{stamp}-{target.id}-{read_kind.label}-{uuid.uuid4().hex[:8]}.parquet"
-        )
-        pq.write_table(pa.concat_tables(removed, promote_options="permissive"), quarantine_path)
 
     return IngestReport(
         kind=read_kind,
