@@ -16,6 +16,8 @@ PACKAGES = [
     "tickdeck.data.ingest",
     "tickdeck.data.resample",
     "tickdeck.feed",
+    "tickdeck.execution",
+    "tickdeck.portfolio",
     "tickdeck.cli",
 ]
 
