@@ -20,9 +20,9 @@ from tickdeck.core import (
     Side,
     Trade,
 )
+from tickdeck.core.orders import OrderRequest
 from tickdeck.execution.config import ExchangeConfig, SameBarRule
 from tickdeck.execution.exchange import Report, SimulatedExchange
-from tickdeck.execution.orders import OrderRequest
 from tickdeck.execution.queue import ConservativeQueue, ProbabilisticQueue
 
 ACME = Instrument("ACME", "XNAS", "0.01")

@@ -17,11 +17,11 @@ from tickdeck.core import (
     Side,
     TimeInForce,
 )
+from tickdeck.core.orders import OrderRequest, OrderUpdate
 from tickdeck.execution import BpsFee, FixedBpsSlippage
 from tickdeck.execution.config import ExchangeConfig, RiskLimits
 from tickdeck.execution.exchange import Report, SimulatedExchange
 from tickdeck.execution.matching import SyntheticDepth
-from tickdeck.execution.orders import OrderRequest, OrderUpdate
 
 ACME = Instrument("ACME", "XNAS", "0.01")
 ID = ACME.id

@@ -26,6 +26,7 @@ from tickdeck.core.events import (
 )
 from tickdeck.core.fills import Fill
 from tickdeck.core.instrument import Instrument
+from tickdeck.core.orders import Order, OrderRequest, OrderUpdate
 from tickdeck.core.schema import BOOK_SNAPSHOT_DEPTH, LAYOUTS, Field, RecordLayout, layout
 from tickdeck.core.timestamps import format_timestamp, parse_duration, parse_timestamp
 
@@ -48,10 +49,13 @@ __all__ = [
     "Instrument",
     "InvariantError",
     "Liquidity",
+    "Order",
     "OrderAction",
     "OrderEvent",
+    "OrderRequest",
     "OrderStatus",
     "OrderType",
+    "OrderUpdate",
     "Quote",
     "RecordLayout",
     "RejectReason",

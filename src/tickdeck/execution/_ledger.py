@@ -10,10 +10,10 @@ import math
 from collections.abc import Mapping
 
 from tickdeck.core import Fill, Instrument, Liquidity, OrderStatus, RejectReason, Side
+from tickdeck.core.orders import OrderUpdate
 from tickdeck.execution._working import Working
 from tickdeck.execution.config import ExchangeConfig
 from tickdeck.execution.market import MarketState
-from tickdeck.execution.orders import OrderUpdate
 
 __all__ = ["NEVER", "Ledger", "Report"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from tickdeck.core import Instrument, OrderStatus, OrderType, RejectReason, Side
-from tickdeck.execution.orders import Order, OrderRequest, OrderUpdate
+from tickdeck.core.orders import Order, OrderRequest, OrderUpdate
 
 __all__ = ["Working"]
 

@@ -32,13 +32,13 @@ from tickdeck.core import (
     TimeInForce,
     Trade,
 )
+from tickdeck.core.orders import Order, OrderRequest
 from tickdeck.execution._checks import pre_trade_check
 from tickdeck.execution._ledger import Ledger, Report
 from tickdeck.execution._working import Working
 from tickdeck.execution.config import ExchangeConfig, SameBarRule
 from tickdeck.execution.market import MarketState
 from tickdeck.execution.matching import take
-from tickdeck.execution.orders import Order, OrderRequest
 
 __all__ = ["Report", "SimulatedExchange"]
 

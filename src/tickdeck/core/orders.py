@@ -11,7 +11,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 
-from tickdeck.core import InputError, OrderStatus, OrderType, RejectReason, Side, TimeInForce
+from tickdeck.core.enums import OrderStatus, OrderType, RejectReason, Side, TimeInForce
+from tickdeck.core.errors import InputError
 
 __all__ = ["Order", "OrderRequest", "OrderUpdate"]
 
