@@ -18,6 +18,9 @@ PACKAGES = [
     "tickdeck.feed",
     "tickdeck.execution",
     "tickdeck.portfolio",
+    "tickdeck.strategy",
+    "tickdeck.results",
+    "tickdeck.engine",
     "tickdeck.cli",
 ]
 

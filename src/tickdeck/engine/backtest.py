@@ -1,0 +1,389 @@
+"""The backtest: the one place where strategy, exchange and portfolio meet.
+
+A single-threaded discrete-event loop over one timeline. Replayed market
+events reach the exchange at their venue time and the strategy at their
+receive time plus the market-data latency; orders reach the exchange after
+the order-entry latency; reports reach the strategy after the report latency.
+Everything scheduled waits in one heap ordered by (time, sequence), so equal
+times keep the order in which they were scheduled and the same inputs and
+seed give the same run, bit for bit.
+
+At equal times the exchange applies a market event before the strategy sees
+it, and reports caused by that event (fills of resting orders) are delivered
+before the event itself: the strategy's ``on_quote`` already sees the
+position those fills made.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+import tickdeck
+from tickdeck.core import (
+    Bar,
+    BookDelta,
+    BookSnapshot,
+    DataKind,
+    Event,
+    Fill,
+    InputError,
+    Order,
+    OrderRequest,
+    OrderStatus,
+    OrderUpdate,
+    Quote,
+    Trade,
+)
+from tickdeck.data.catalog import Catalog
+from tickdeck.engine._bars import LiveBars
+from tickdeck.execution import ConstantLatency, LatencyProfile
+from tickdeck.execution.config import ExchangeConfig
+from tickdeck.execution.exchange import SimulatedExchange
+from tickdeck.feed import Replay
+from tickdeck.portfolio import ClosedLot, EquityRecorder, Portfolio
+from tickdeck.results.run import EquityArrays, RoundTrip, RunResult
+from tickdeck.strategy.base import Strategy
+
+__all__ = ["BacktestConfig", "run_backtest"]
+
+_Action = Callable[[int, Any], None]
+
+
+@dataclass(frozen=True)
+class BacktestConfig:
+    """What to replay and under which assumptions (see docs/fills.md)."""
+
+    instruments: tuple[str, ...]
+    kinds: tuple[DataKind, ...] = (DataKind.QUOTE,)
+    start: int | None = None
+    end: int | None = None
+    initial_cash: float = 1_000_000.0
+    base_currency: str = "USD"
+    seed: int = 0
+    exchange: ExchangeConfig = field(default_factory=ExchangeConfig)
+    latency: LatencyProfile = field(default_factory=LatencyProfile)
+    equity_interval_ns: int = 60_000_000_000
+
+    def __post_init__(self) -> None:
+        if not self.instruments:
+            raise InputError("instruments", [], "at least one instrument id")
+        if not (math.isfinite(self.initial_cash) and self.initial_cash > 0):
+            raise InputError("initial_cash", self.initial_cash, "a positive amount")
+        if self.equity_interval_ns <= 0:
+            raise InputError("equity_interval_ns", self.equity_interval_ns, "a positive duration")
+
+    def describe(self) -> dict[str, Any]:
+        """A JSON-ready description of the config (models by name and parameters)."""
+
+        return {
+            "instruments": list(self.instruments),
+            "kinds": [k.label for k in self.kinds],
+            "start": self.start,
+            "end": self.end,
+            "initial_cash": self.initial_cash,
+            "base_currency": self.base_currency,
+            "seed": self.seed,
+            "exchange": repr(self.exchange),
+            "latency": repr(self.latency),
+            "equity_interval_ns": self.equity_interval_ns,
+        }
+
+
+class _Engine:
+    """The strategy's `Context` and the event loop behind it."""
+
+    def __init__(self, catalog: Catalog, config: BacktestConfig) -> None:
+        self.config = config
+        instruments = {i: catalog.instrument(i) for i in config.instruments}
+        self._rng = np.random.default_rng(config.seed)
+        self._portfolio = Portfolio(
+            instruments, initial_cash=config.initial_cash, base_currency=config.base_currency
+        )
+        self._exchange = SimulatedExchange(
+            instruments, config.exchange, equity=lambda: self._portfolio.equity
+        )
+        self._recorder = EquityRecorder(self._portfolio)
+        self._heap: list[tuple[int, int, _Action, Any]] = []
+        self._seq = 0
+        self._now = config.start or 0
+        self._next_id = 1
+        self._orders: dict[int, Order] = {}
+        self._fills: list[Fill] = []
+        self._quotes: dict[str, Quote] = {}
+        self._bars: dict[str, list[LiveBars]] = {}
+        self._next_sample = 0
+        self.strategy: Strategy | None = None
+        self.events = 0
+
+    # -- Context --------------------------------------------------------------
+
+    @property
+    def now(self) -> int:
+        return self._now
+
+    @property
+    def instruments(self) -> tuple[str, ...]:
+        return self.config.instruments
+
+    def submit(self, request: OrderRequest) -> int:
+        order_id = self._next_id
+        self._next_id += 1
+        self._orders[order_id] = Order(
+            order_id, request, OrderStatus.SUBMITTED, self._now, self._now
+        )
+        arrival = self._now + self.config.latency.order_entry.sample_ns(self._rng)
+        self._schedule(arrival, self._arrive, (order_id, request))
+        return order_id
+
+    def cancel(self, order_id: int) -> None:
+        arrival = self._now + self.config.latency.order_entry.sample_ns(self._rng)
+        self._schedule(arrival, self._arrive_cancel, order_id)
+
+    def modify(
+        self,
+        order_id: int,
+        *,
+        quantity: float | None = None,
+        limit_price: float | None = None,
+        stop_price: float | None = None,
+    ) -> None:
+        arrival = self._now + self.config.latency.order_entry.sample_ns(self._rng)
+        self._schedule(arrival, self._arrive_modify, (order_id, quantity, limit_price, stop_price))
+
+    def position(self, instrument: str) -> float:
+        return self._portfolio.position(instrument)
+
+    def cash(self) -> float:
+        return self._portfolio.cash
+
+    def equity(self) -> float:
+        return self._portfolio.equity
+
+    def open_orders(self, instrument: str | None = None) -> list[Order]:
+        return [
+            o
+            for o in self._orders.values()
+            if not o.status.is_final and (instrument is None or o.request.instrument == instrument)
+        ]
+
+    def last_quote(self, instrument: str) -> Quote | None:
+        return self._quotes.get(instrument)
+
+    def set_timer(self, at_ns: int, name: str) -> None:
+        self._schedule(max(at_ns, self._now), self._fire_timer, name)
+
+    def subscribe_bars(self, instrument: str, interval_ns: int) -> None:
+        if instrument not in self.config.instruments:
+            raise InputError("instrument", instrument, f"one of {list(self.config.instruments)}")
+        self._bars.setdefault(instrument, []).append(LiveBars(instrument, interval_ns))
+
+    # -- the loop -------------------------------------------------------------
+
+    def _schedule(self, time: int, action: _Action, payload: Any) -> None:
+        self._seq += 1
+        heapq.heappush(self._heap, (time, self._seq, action, payload))
+
+    def _drain(self, until: int, *, inclusive: bool) -> None:
+        heap = self._heap
+        while heap and (heap[0][0] < until or (inclusive and heap[0][0] == until)):
+            time, _, action, payload = heapq.heappop(heap)
+            action(time, payload)
+
+    def run(self, strategy: Strategy, events: Sequence[Event] | Any) -> bool:
+        """Feed every event; returns False if interrupted (Ctrl-C), True when complete."""
+        self.strategy = strategy
+        md = self.config.latency.market_data
+        constant_md = md.ns if isinstance(md, ConstantLatency) else None
+        strategy.on_start()
+        handlers: dict[DataKind, Callable[[Any], list[OrderUpdate | Fill]]] = {
+            DataKind.QUOTE: self._exchange.on_quote,
+            DataKind.TRADE: self._exchange.on_trade,
+            DataKind.BAR: self._exchange.on_bar,
+            DataKind.BOOK_DELTA: self._exchange.on_book_delta,
+            DataKind.BOOK_SNAPSHOT: self._exchange.on_book_snapshot,
+        }
+        last_delivery = -(2**63)
+        try:
+            for event in events:
+                venue = event.ts_event
+                self._drain(venue, inclusive=False)
+                handler = handlers.get(event.kind)
+                if handler is not None:
+                    for report in handler(event):
+                        self._report(report)
+                latency = constant_md if constant_md is not None else md.sample_ns(self._rng)
+                # The strategy never sees events out of order, whatever the latency draws.
+                delivery = max(event.ts_recv + latency, venue, last_delivery)
+                last_delivery = delivery
+                self._schedule(delivery, self._deliver_market, event)
+                self.events += 1
+            self._drain(2**63 - 1, inclusive=True)
+        except KeyboardInterrupt:
+            return False
+        finally:
+            strategy.on_stop()
+            self._recorder.sample(self._now)
+        return True
+
+    # -- actions --------------------------------------------------------------
+
+    def _report(self, report: OrderUpdate | Fill) -> None:
+        self._schedule(
+            report.ts + self.config.latency.report.sample_ns(self._rng),
+            self._deliver_report,
+            report,
+        )
+
+    def _arrive(self, time: int, payload: tuple[int, OrderRequest]) -> None:
+        order_id, request = payload
+        for report in self._exchange.submit(order_id, request, time):
+            self._report(report)
+
+    def _arrive_cancel(self, time: int, order_id: int) -> None:
+        if order_id not in self._orders:
+            raise InputError("order_id", order_id, "an id returned by an order verb")
+        for report in self._exchange.cancel(order_id, time):
+            self._report(report)
+
+    def _arrive_modify(
+        self, time: int, payload: tuple[int, float | None, float | None, float | None]
+    ) -> None:
+        order_id, quantity, limit_price, stop_price = payload
+        if order_id not in self._orders:
+            raise InputError("order_id", order_id, "an id returned by an order verb")
+        reports = self._exchange.modify(
+            order_id, time, quantity=quantity, limit_price=limit_price, stop_price=stop_price
+        )
+        for report in reports:
+            self._report(report)
+
+    def _deliver_report(self, time: int, report: OrderUpdate | Fill) -> None:
+        assert self.strategy is not None  # set by run() before any delivery
+        self._now = time
+        if isinstance(report, Fill):
+            self._portfolio.apply(report)
+            self._fills.append(report)
+            self._recorder.sample(time)
+            self.strategy.on_fill(report)
+        else:
+            self._orders[report.order.order_id] = report.order
+            self.strategy.on_order(report)
+
+    def _deliver_market(self, time: int, event: Event) -> None:
+        strategy = self.strategy
+        assert strategy is not None  # set by run() before any delivery
+        self._now = time
+        instrument = event.instrument
+        if isinstance(event, Quote):
+            self._quotes[instrument] = event
+            self._portfolio.mark(instrument, (event.bid_price + event.ask_price) / 2.0, time)
+            price = (event.bid_price + event.ask_price) / 2.0
+        elif isinstance(event, Trade):
+            price = event.price
+            if instrument not in self._quotes:
+                self._portfolio.mark(instrument, price, time)
+        elif isinstance(event, Bar):
+            price = math.nan
+            self._portfolio.mark(instrument, event.close, time)
+        else:
+            price = math.nan
+        builders = self._bars.get(instrument)
+        if builders is not None and price == price:
+            size = event.size if isinstance(event, Trade) else 0.0
+            for builder in builders:
+                bar = builder.update(time, price, size)
+                if bar is not None:
+                    strategy.on_bar(bar)
+        if time >= self._next_sample:
+            self._recorder.sample(time)
+            self._next_sample = (
+                time - time % self.config.equity_interval_ns + self.config.equity_interval_ns
+            )
+        if isinstance(event, Quote):
+            strategy.on_quote(event)
+        elif isinstance(event, Trade):
+            strategy.on_trade(event)
+        elif isinstance(event, Bar):
+            strategy.on_bar(event)
+        elif isinstance(event, BookDelta | BookSnapshot):
+            strategy.on_book(event)
+
+    def _fire_timer(self, time: int, name: str) -> None:
+        assert self.strategy is not None  # set by run() before any delivery
+        self._now = time
+        self.strategy.on_timer(time, name)
+
+    # -- the result -----------------------------------------------------------
+
+    def result(self, strategy: Strategy, catalog: Catalog, complete: bool) -> RunResult:
+        curve = self._recorder.curve()
+        trades = tuple(_round_trip(lot) for lot in self._portfolio.closed_lots)
+        return RunResult(
+            strategy=type(strategy).__qualname__,
+            params=strategy.params,
+            config=self.config.describe(),
+            seed=self.config.seed,
+            version=tickdeck.__version__,
+            data_fingerprint=_fingerprint(catalog, self.config),
+            events=self.events,
+            complete=complete,
+            orders=tuple(self._orders.values()),  # every report was delivered: the final states
+            fills=tuple(self._fills),
+            trades=trades,
+            equity=EquityArrays(
+                curve.ts, curve.equity, curve.cash, curve.gross_exposure, curve.net_exposure
+            ),
+            initial_cash=self.config.initial_cash,
+            final_equity=self._portfolio.equity,
+        )
+
+
+def _round_trip(lot: ClosedLot) -> RoundTrip:
+    return RoundTrip(
+        lot.instrument,
+        int(lot.side),
+        lot.quantity,
+        lot.entry_ts,
+        lot.entry_price,
+        lot.exit_ts,
+        lot.exit_price,
+        lot.gross_pnl,
+        lot.fees,
+    )
+
+
+def _fingerprint(catalog: Catalog, config: BacktestConfig) -> str:
+    """A hash of the partitions the run could read: equal data, equal fingerprint."""
+    digest = hashlib.sha256()
+    for kind in config.kinds:
+        for instrument in config.instruments:
+            for part in catalog.partitions(kind, instrument, start=config.start, end=config.end):
+                digest.update(f"{part.path}:{part.rows}:{part.ts_min}:{part.ts_max};".encode())
+    return digest.hexdigest()[:16]
+
+
+def run_backtest(
+    catalog: Catalog,
+    strategy: type[Strategy],
+    config: BacktestConfig,
+    params: Mapping[str, object] | None = None,
+) -> RunResult:
+    """Run `strategy` with `params` over the catalog's data as `config` says."""
+    engine = _Engine(catalog, config)
+    instance = strategy(engine, params)
+    replay = Replay(
+        catalog,
+        list(config.instruments),
+        kinds=list(config.kinds),
+        start=config.start,
+        end=config.end,
+    )
+    complete = engine.run(instance, replay.events())
+    return engine.result(instance, catalog, complete)

@@ -1,0 +1,66 @@
+"""What a finished run tells you: metrics computed from its arrays.
+
+So far this layer holds the metrics (`tickdeck.results.metrics`), pure
+functions of numpy arrays re-exported here. It imports only `tickdeck.core`,
+numpy and pandas; rendering lives elsewhere.
+"""
+
+from tickdeck.results.metrics import (
+    Metrics,
+    annual_return,
+    annual_volatility,
+    average_latency_ns,
+    average_loss,
+    average_slippage_bps,
+    average_win,
+    calmar_ratio,
+    choose_return_period,
+    expectancy,
+    infer_periods_per_year,
+    limit_fill_rate,
+    max_drawdown,
+    max_drawdown_duration_ns,
+    per_period_rate,
+    period_returns,
+    profit_factor,
+    sharpe_ratio,
+    sortino_ratio,
+    summary,
+    time_in_market,
+    total_return,
+    trade_count,
+    turnover,
+    win_rate,
+)
+from tickdeck.results.run import EquityArrays, RoundTrip, RunResult
+
+__all__ = [
+    "EquityArrays",
+    "Metrics",
+    "RoundTrip",
+    "RunResult",
+    "annual_return",
+    "annual_volatility",
+    "average_latency_ns",
+    "average_loss",
+    "average_slippage_bps",
+    "average_win",
+    "calmar_ratio",
+    "choose_return_period",
+    "expectancy",
+    "infer_periods_per_year",
+    "limit_fill_rate",
+    "max_drawdown",
+    "max_drawdown_duration_ns",
+    "per_period_rate",
+    "period_returns",
+    "profit_factor",
+    "sharpe_ratio",
+    "sortino_ratio",
+    "summary",
+    "time_in_market",
+    "total_return",
+    "trade_count",
+    "turnover",
+    "win_rate",
+]

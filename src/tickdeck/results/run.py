@@ -1,0 +1,140 @@
+"""`RunResult`: a finished run as an immutable value.
+
+It holds what defines the run (config, parameters, seed, version, a
+fingerprint of the data) and what happened (orders, fills, round trips, the
+equity curve), as plain records and numpy arrays, with pandas views for
+analysis. Metrics are computed from it by pure functions; rendering is
+elsewhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from tickdeck.core import Fill, Order
+
+__all__ = ["EquityArrays", "RoundTrip", "RunResult"]
+
+
+@dataclass(frozen=True, slots=True)
+class RoundTrip:
+    """One closed position slice: entry and exit, quantity, PnL in the base currency."""
+
+    instrument: str
+    side: int
+    quantity: float
+    entry_ns: int
+    entry_price: float
+    exit_ns: int
+    exit_price: float
+    gross_pnl: float
+    fees: float
+
+    @property
+    def net_pnl(self) -> float:
+        return self.gross_pnl - self.fees
+
+    @property
+    def holding_ns(self) -> int:
+        return self.exit_ns - self.entry_ns
+
+
+@dataclass(frozen=True)
+class EquityArrays:
+    """The sampled equity curve: times (ns UTC) and base-currency values."""
+
+    ts: npt.NDArray[np.int64]
+    equity: npt.NDArray[np.float64]
+    cash: npt.NDArray[np.float64]
+    gross_exposure: npt.NDArray[np.float64]
+    net_exposure: npt.NDArray[np.float64]
+
+    def to_pandas(self) -> pd.DataFrame:
+        frame = pd.DataFrame(
+            {
+                "equity": self.equity,
+                "cash": self.cash,
+                "gross_exposure": self.gross_exposure,
+                "net_exposure": self.net_exposure,
+            },
+            index=pd.to_datetime(self.ts, unit="ns", utc=True),
+        )
+        frame.index.name = "time"
+        return frame
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """Everything about one run; equal inputs and seed give equal results."""
+
+    strategy: str
+    params: dict[str, object]
+    config: dict[str, Any]
+    seed: int
+    version: str
+    data_fingerprint: str
+    events: int
+    complete: bool
+    orders: tuple[Order, ...]
+    fills: tuple[Fill, ...]
+    trades: tuple[RoundTrip, ...]
+    equity: EquityArrays
+    initial_cash: float
+    final_equity: float
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def fills_frame(self) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                "order_id": [f.order_id for f in self.fills],
+                "instrument": [f.instrument for f in self.fills],
+                "time": pd.to_datetime([f.ts for f in self.fills], unit="ns", utc=True),
+                "side": [int(f.side) for f in self.fills],
+                "quantity": [f.quantity for f in self.fills],
+                "price": [f.price for f in self.fills],
+                "fee": [f.fee for f in self.fills],
+                "liquidity": [f.liquidity.label for f in self.fills],
+                "slippage": [f.slippage for f in self.fills],
+            }
+        )
+
+    def orders_frame(self) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                "order_id": [o.order_id for o in self.orders],
+                "instrument": [o.request.instrument for o in self.orders],
+                "side": [int(o.request.side) for o in self.orders],
+                "type": [o.request.order_type.label for o in self.orders],
+                "quantity": [o.request.quantity for o in self.orders],
+                "limit_price": [o.request.limit_price for o in self.orders],
+                "stop_price": [o.request.stop_price for o in self.orders],
+                "status": [o.status.label for o in self.orders],
+                "filled": [o.filled_quantity for o in self.orders],
+                "average_price": [o.average_price for o in self.orders],
+                "reject_reason": [o.reject_reason.label for o in self.orders],
+                "created": pd.to_datetime([o.ts_created for o in self.orders], unit="ns", utc=True),
+            }
+        )
+
+    def trades_frame(self) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                "instrument": [t.instrument for t in self.trades],
+                "side": [t.side for t in self.trades],
+                "quantity": [t.quantity for t in self.trades],
+                "entry_time": pd.to_datetime(
+                    [t.entry_ns for t in self.trades], unit="ns", utc=True
+                ),
+                "entry_price": [t.entry_price for t in self.trades],
+                "exit_time": pd.to_datetime([t.exit_ns for t in self.trades], unit="ns", utc=True),
+                "exit_price": [t.exit_price for t in self.trades],
+                "gross_pnl": [t.gross_pnl for t in self.trades],
+                "fees": [t.fees for t in self.trades],
+                "net_pnl": [t.net_pnl for t in self.trades],
+            }
+        )
