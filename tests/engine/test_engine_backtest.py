@@ -217,3 +217,19 @@ def _run(catalog: Catalog, strategy: type[Strategy], cfg: BacktestConfig) -> Str
 def _log(catalog: Catalog, cfg: BacktestConfig) -> list[tuple[object, ...]]:
     strategy = _run(catalog, Recorder, cfg)
     return strategy.seen  # type: ignore[attr-defined,no-any-return]
+
+
+def test_a_run_has_its_metrics(catalog: Catalog) -> None:
+    from tickdeck.results.analysis import run_metrics
+
+    result = run_backtest(catalog, Recorder, config())
+    metrics = run_metrics(result)
+    (trade,) = result.trades
+    assert metrics.trade_count == 1
+    assert metrics.total_return == pytest.approx(result.final_equity / result.initial_cash - 1)
+    assert metrics.win_rate == (1.0 if trade.net_pnl > 0 else 0.0)
+    assert metrics.average_slippage_bps is not None
+    assert metrics.average_slippage_bps > 0  # market orders pay half the spread
+    assert metrics.average_latency_ns == 0.0  # no latency configured
+    assert metrics.time_in_market is not None
+    assert 0.3 < metrics.time_in_market < 0.5  # held from quote 10 to quote 50 of 100

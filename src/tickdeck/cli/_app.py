@@ -14,7 +14,7 @@ import typer
 from rich.markup import escape
 
 from tickdeck import __version__
-from tickdeck.cli import data, demo, replay
+from tickdeck.cli import backtest, data, demo, replay
 from tickdeck.cli._console import err_console
 from tickdeck.core import TickdeckError
 
@@ -29,6 +29,7 @@ app = typer.Typer(
 )
 app.add_typer(data.app, name="data")
 app.command("replay")(replay.replay)
+app.command("backtest")(backtest.backtest)
 app.command("demo")(demo.demo)
 
 

@@ -1,5 +1,6 @@
 """The engine: runs a strategy against the simulated exchange and the portfolio."""
 
 from tickdeck.engine.backtest import BacktestConfig, run_backtest
+from tickdeck.engine.loading import load_strategy
 
-__all__ = ["BacktestConfig", "run_backtest"]
+__all__ = ["BacktestConfig", "load_strategy", "run_backtest"]
