@@ -202,32 +202,51 @@ class _Engine:
         md = self.config.latency.market_data
         constant_md = md.ns if isinstance(md, ConstantLatency) else None
         strategy.on_start()
-        handlers: dict[DataKind, Callable[[Any], list[OrderUpdate | Fill]]] = {
-            DataKind.QUOTE: self._exchange.on_quote,
-            DataKind.TRADE: self._exchange.on_trade,
-            DataKind.BAR: self._exchange.on_bar,
-            DataKind.BOOK_DELTA: self._exchange.on_book_delta,
-            DataKind.BOOK_SNAPSHOT: self._exchange.on_book_snapshot,
+        # Bound methods looked up once: this loop runs once per event.
+        self._strategy_on_quote = strategy.on_quote
+        self._strategy_on_trade = strategy.on_trade
+        self._strategy_on_bar = strategy.on_bar
+        self._strategy_on_book = strategy.on_book
+        exchange = self._exchange
+        routes: dict[type, tuple[Callable[[Any], list[OrderUpdate | Fill]], _Action]] = {
+            Quote: (exchange.on_quote, self._deliver_quote),
+            Trade: (exchange.on_trade, self._deliver_trade),
+            Bar: (exchange.on_bar, self._deliver_bar),
+            BookDelta: (exchange.on_book_delta, self._deliver_book),
+            BookSnapshot: (exchange.on_book_snapshot, self._deliver_book),
         }
+        heap = self._heap
         last_delivery = -(2**63)
+        count = 0
         try:
             for event in events:
                 venue = event.ts_event
-                self._drain(venue, inclusive=False)
-                handler = handlers.get(event.kind)
-                if handler is not None:
-                    for report in handler(event):
+                if heap and heap[0][0] < venue:
+                    self._drain(venue, inclusive=False)
+                apply, deliver = routes[type(event)]
+                reports = apply(event)
+                if reports:
+                    for report in reports:
                         self._report(report)
                 latency = constant_md if constant_md is not None else md.sample_ns(self._rng)
                 # The strategy never sees events out of order, whatever the latency draws.
-                delivery = max(event.ts_recv + latency, venue, last_delivery)
+                delivery = event.ts_recv + latency
+                if delivery < venue:
+                    delivery = venue
+                if delivery < last_delivery:
+                    delivery = last_delivery
                 last_delivery = delivery
-                self._schedule(delivery, self._deliver_market, event)
-                self.events += 1
+                # Delivering now is what scheduling it would do: everything due at or
+                # before the delivery time goes first, in order, then the event.
+                if heap and heap[0][0] <= delivery:
+                    self._drain(delivery, inclusive=True)
+                deliver(delivery, event)
+                count += 1
             self._drain(2**63 - 1, inclusive=True)
         except KeyboardInterrupt:
             return False
         finally:
+            self.events = count
             strategy.on_stop()
             self._recorder.sample(self._now)
         return True
@@ -276,44 +295,45 @@ class _Engine:
             self._orders[report.order.order_id] = report.order
             self.strategy.on_order(report)
 
-    def _deliver_market(self, time: int, event: Event) -> None:
-        strategy = self.strategy
-        assert strategy is not None  # set by run() before any delivery
-        self._now = time
-        instrument = event.instrument
-        if isinstance(event, Quote):
-            self._quotes[instrument] = event
-            self._portfolio.mark(instrument, (event.bid_price + event.ask_price) / 2.0, time)
-            price = (event.bid_price + event.ask_price) / 2.0
-        elif isinstance(event, Trade):
-            price = event.price
-            if instrument not in self._quotes:
-                self._portfolio.mark(instrument, price, time)
-        elif isinstance(event, Bar):
-            price = math.nan
-            self._portfolio.mark(instrument, event.close, time)
-        else:
-            price = math.nan
+    def _bars_and_sample(self, time: int, instrument: str, price: float, size: float) -> None:
         builders = self._bars.get(instrument)
-        if builders is not None and price == price:
-            size = event.size if isinstance(event, Trade) else 0.0
+        if builders is not None:
             for builder in builders:
                 bar = builder.update(time, price, size)
                 if bar is not None:
-                    strategy.on_bar(bar)
+                    self._strategy_on_bar(bar)
         if time >= self._next_sample:
             self._recorder.sample(time)
-            self._next_sample = (
-                time - time % self.config.equity_interval_ns + self.config.equity_interval_ns
-            )
-        if isinstance(event, Quote):
-            strategy.on_quote(event)
-        elif isinstance(event, Trade):
-            strategy.on_trade(event)
-        elif isinstance(event, Bar):
-            strategy.on_bar(event)
-        elif isinstance(event, BookDelta | BookSnapshot):
-            strategy.on_book(event)
+            interval = self.config.equity_interval_ns
+            self._next_sample = time - time % interval + interval
+
+    def _deliver_quote(self, time: int, quote: Quote) -> None:
+        self._now = time
+        instrument = quote.instrument
+        self._quotes[instrument] = quote
+        mid = (quote.bid_price + quote.ask_price) * 0.5
+        self._portfolio.mark(instrument, mid, time)
+        if self._bars or time >= self._next_sample:
+            self._bars_and_sample(time, instrument, mid, 0.0)
+        self._strategy_on_quote(quote)
+
+    def _deliver_trade(self, time: int, trade: Trade) -> None:
+        self._now = time
+        instrument = trade.instrument
+        if instrument not in self._quotes:  # without quotes, trades are the marks
+            self._portfolio.mark(instrument, trade.price, time)
+        self._bars_and_sample(time, instrument, trade.price, trade.size)
+        self._strategy_on_trade(trade)
+
+    def _deliver_bar(self, time: int, bar: Bar) -> None:
+        self._now = time
+        self._portfolio.mark(bar.instrument, bar.close, time)
+        self._bars_and_sample(time, bar.instrument, math.nan, 0.0)
+        self._strategy_on_bar(bar)
+
+    def _deliver_book(self, time: int, event: BookDelta | BookSnapshot) -> None:
+        self._now = time
+        self._strategy_on_book(event)
 
     def _fire_timer(self, time: int, name: str) -> None:
         assert self.strategy is not None  # set by run() before any delivery

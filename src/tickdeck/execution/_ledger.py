@@ -32,6 +32,7 @@ class Ledger:
         }
         self._working: dict[str, list[Working]] = {}
         self._orders: dict[int, Working] = {}
+        self._children: dict[int, list[Working]] = {}  # bracket children by parent id
         self._positions: dict[str, float] = dict.fromkeys(self._instruments, 0.0)
         self._next_expiry = NEVER
 
@@ -104,7 +105,7 @@ class Ledger:
 
     def _on_final(self, working: Working, ts: int, reports: list[Report]) -> None:
         """Bracket children follow their parent: activated by its fill, cancelled without one."""
-        for child in [w for w in self._orders.values() if w.request.parent_id == working.order_id]:
+        for child in self._children.pop(working.order_id, ()):
             if child.status.is_final or child.active:
                 continue
             if working.filled > 0:

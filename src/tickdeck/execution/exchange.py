@@ -89,6 +89,8 @@ class SimulatedExchange(Ledger):
             raise InputError("order_id", order_id, "an id not used before")
         working = Working(order_id, request, ts)
         self._orders[order_id] = working
+        if request.parent_id is not None:
+            self._children.setdefault(request.parent_id, []).append(working)
         reports: list[Report] = []
         self._expire(ts, reports)
         reason = self._check(working)
