@@ -14,7 +14,7 @@ import tickdeck.results
 import tickdeck.results.metrics
 
 SOURCE = Path(tickdeck.results.__file__).parent
-ALLOWED = ("tickdeck.core", "tickdeck.results", "numpy", "pandas")
+ALLOWED = ("tickdeck.core", "tickdeck.results", "numpy", "pandas", "pyarrow", "sqlalchemy")
 
 METRICS = {
     "total_return",

@@ -48,6 +48,7 @@ def test_defaults_are_documented_values() -> None:
         "gap_threshold_ns": 300_000_000_000,
         "max_off_grid_fraction": 0.01,
         "keep_quarantine": True,
+        "drop_duplicate_trades_without_id": False,
     }
 
 
@@ -73,6 +74,7 @@ def test_numbers_are_normalised() -> None:
         ("keep_locked", 1),
         ("allow_zero_size", "yes"),
         ("keep_quarantine", None),
+        ("drop_duplicate_trades_without_id", 0),
         ("spike_window", 100),
         ("spike_window", 1),
         ("spike_window", 11.0),

@@ -210,6 +210,29 @@ def test_snap_to_grid_agrees_with_the_instrument(
     assert out[off].tolist() == prices[off].tolist()  # left as read
 
 
+@few
+@given(
+    st.sampled_from(["0.0000003", "0.25", "0.00001", "0.01"]),
+    st.integers(10**12, 3 * 10**13),
+    st.lists(st.integers(-40, 40), min_size=1, max_size=20),
+)
+def test_the_grid_tolerance_is_the_instruments_at_large_tick_counts(
+    tick: str, count: int, ulps: list[int]
+) -> None:
+    # Around 1e13 ticks one ulp of the price is about 1/500 of a tick: the tolerance
+    # must grow with the count (Instrument.off_grid), a flat 1e-6 tick would reject
+    # prices that are on the grid. Steps of whole ulps cross its edge on both sides.
+    instrument = Instrument("TEST", "SIM", tick)
+    on_grid = float(instrument.ticks_to_prices([count])[0])
+    prices = np.array([on_grid + n * np.spacing(on_grid) for n in ulps], dtype=np.float64)
+    k, scale = _grid(instrument)
+    codes = np.zeros(len(prices), np.int8)
+    out = np.empty(len(prices))
+    moved = np.zeros(len(prices), np.uint8)
+    kernels.snap_to_grid(frozen(prices, np.float64), k, scale, NONE, codes, 4, out, moved)
+    assert (codes == 4).tolist() == instrument.off_grid(prices).tolist()
+
+
 # --- gaps -------------------------------------------------------------------
 
 

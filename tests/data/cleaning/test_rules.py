@@ -97,6 +97,22 @@ def test_off_grid_removes_prices_between_ticks_and_snaps_float_noise() -> None:
     assert out.column("ask_price")[19].as_py() == 100.01  # row 20 is the 20th kept row
 
 
+def test_float_noise_at_large_tick_counts_is_snapped_like_the_instrument_does() -> None:
+    # 1e13 ticks of 0.25: one ulp of the price is 1/512 of a tick, noise to
+    # Instrument.off_grid; 64 ulps (1/8 tick) is a price between ticks.
+    big = Instrument("BIG", "SIM", "0.25")
+    on_grid = float(big.ticks_to_prices([10**13])[0])
+    prices = [on_grid] * 200
+    prices[1] = on_grid + np.spacing(on_grid)
+    prices[2] = on_grid + 64 * np.spacing(on_grid)
+    result = clean(source(DataKind.TRADE, price=prices), big)
+    assert big.off_grid(prices).tolist() == [i == 2 for i in range(200)]
+    assert removed(result) == {"off_grid": 1}
+    assert lines(result.quarantine) == [4]
+    assert result.report.snapped == 1
+    assert result.data.table.column("price")[1].as_py() == on_grid
+
+
 def test_too_many_off_grid_prices_raise_and_point_at_the_first_one() -> None:
     bids = [100.0, 100.0, 100.003, 100.0, 100.007]
     data = quotes(bids, ts_recv=T0 - SECOND_NS * np.arange(5))  # reversed: sorted order differs
@@ -158,6 +174,35 @@ def test_duplicate_keeps_the_first_of_bitwise_equal_rows() -> None:
 def test_duplicates_are_compared_after_snapping() -> None:
     data = quotes([100.0, 100.0 + 1e-11], ts_recv=[T0, T0])
     assert rules(clean(data, ACME).quarantine) == ["duplicate"]
+
+
+def test_identical_trades_without_an_id_are_all_kept() -> None:
+    # Three prints of one size at one time and price, no trade id: ordinary on
+    # venues that publish no ids, so none of them is a duplicate.
+    data = source(DataKind.TRADE, ts_recv=[T0] * 3, trade_id=[0, 0, 0])
+    result = clean(data, ACME)
+    assert result.report.rows_out == 3
+    assert removed(result) == {}
+
+
+def test_a_trade_repeated_with_its_id_is_a_duplicate() -> None:
+    data = source(DataKind.TRADE, ts_recv=[T0] * 4, trade_id=[7, 0, 7, 0])
+    result = clean(data, ACME)
+    assert removed(result) == {"duplicate": 1}
+    assert lines(result.quarantine) == [4]  # the second copy of trade 7
+
+
+def test_identical_trades_without_an_id_can_be_deduplicated_on_request() -> None:
+    data = source(DataKind.TRADE, ts_recv=[T0] * 4, trade_id=[0, 0, 0, 9])
+    config = CleaningConfig(drop_duplicate_trades_without_id=True)
+    result = clean(data, ACME, config)
+    assert removed(result) == {"duplicate": 2}
+    assert lines(result.quarantine) == [3, 4]
+
+
+def test_other_kinds_still_drop_exact_duplicates_whatever_their_ids() -> None:
+    events = source(DataKind.ORDER_EVENT, ts_recv=[T0] * 2, order_id=[0, 0])
+    assert removed(clean(events, ACME)) == {"duplicate": 1}
 
 
 def test_spike_removes_an_isolated_outlier_from_a_quote_mid() -> None:

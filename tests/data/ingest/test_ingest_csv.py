@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import csv as stdlib_csv
 import gzip
+import io
 from collections.abc import Callable
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pcsv
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tickdeck.core import DataError, DataKind, InputError
 from tickdeck.data.ingest import csv as csv_reader
 from tickdeck.data.ingest._convert import defaulted_fields
+from tickdeck.data.ingest._kernels import record_lines
 from tickdeck.data.ingest._mapping import ColumnMapping
-from tickdeck.data.ingest.csv import read_csv, read_header
+from tickdeck.data.ingest.csv import parse_delimiter, read_csv, read_header
 
 WriteText = Callable[[str, str], Path]  # the write_text fixture of conftest.py
 
@@ -128,6 +136,39 @@ class TestBadInput:
         assert error.line == 4
         assert "truncated" in error.problem
 
+    def test_a_file_cut_in_the_middle_of_a_number_is_an_error(self, write_text: WriteText) -> None:
+        # "1.1" cut from "1.1003": every field is there, only the missing newline tells.
+        path = write_text("q.csv", QUOTES + "1704200400125,1.10514,1.1,1,1.1")
+        error = error_of(path)
+        assert (error.line, error.value) == (4, "1704200400125,1.10514,1.1,1,1.1")
+        assert error.problem.startswith(
+            "the file does not end with a newline; the last line may be truncated"
+        )
+
+    def test_a_gzip_file_is_judged_by_its_decompressed_text(self, tmp_path: Path) -> None:
+        path = tmp_path / "q.csv.gz"
+        path.write_bytes(gzip.compress(QUOTES.rstrip("\n").encode()))
+        assert error_of(path).line == 3
+        path.write_bytes(gzip.compress(QUOTES.encode()))
+        assert read_csv(path, kind="quote").num_rows == 2
+
+    def test_a_complete_file_without_a_final_newline_can_be_allowed(
+        self, write_text: WriteText
+    ) -> None:
+        path = write_text("q.csv", QUOTES + "1704200400125,1.10514,1.1,1,1.1")
+        table = read_csv(path, kind="quote", allow_unterminated=True)
+        assert table.table.column("ask_price").to_pylist()[-1] == 1.1
+        assert table.origin.tolist() == [2, 3, 4]
+
+    def test_a_short_last_line_is_still_found_when_unterminated_files_are_allowed(
+        self, write_text: WriteText
+    ) -> None:
+        path = write_text("q.csv", QUOTES + "1704200400125,1.105")
+        with pytest.raises(DataError) as caught:
+            read_csv(path, kind="quote", allow_unterminated=True)
+        assert caught.value.line == 4
+        assert "the last line is incomplete" in caught.value.problem
+
     def test_value_that_is_not_a_number(self, write_text: WriteText) -> None:
         path = write_text("q.csv", QUOTES + "1704200400125,1.10514,abc,1,1\n")
         error = error_of(path)
@@ -179,8 +220,8 @@ class TestBadInput:
 
     def test_bad_arguments(self, write_text: WriteText) -> None:
         path = write_text("q.csv", QUOTES)
-        with pytest.raises(InputError, match="delimiter"):
-            read_csv(path, kind="quote", delimiter=";;")
+        with pytest.raises(InputError, match="allow_unterminated"):
+            read_csv(path, kind="quote", allow_unterminated=1)  # type: ignore[arg-type]
         with pytest.raises(InputError, match="skip_rows"):
             read_csv(path, kind="quote", skip_rows=-1)
         with pytest.raises(InputError, match="kind"):
@@ -204,3 +245,121 @@ def test_many_rows_keep_their_lines(write_text: WriteText, monkeypatch: pytest.M
     table = read_csv(write_text("t.csv", "time,price,size\n" + lines + "\n"), kind="trade")
     assert table.table.column("size").to_pylist() == list(range(5000))
     assert table.origin.tolist() == list(range(2, 5002))
+
+
+class TestDelimiter:
+    @pytest.mark.parametrize("spelling", ["\t", "\\t"])
+    def test_a_tab_is_a_tab_character_or_backslash_t(
+        self, write_text: WriteText, spelling: str
+    ) -> None:
+        path = write_text("q.tsv", QUOTES.replace(",", "\t"))
+        assert read_header(path, delimiter=spelling)[:2] == ["Time", "Bid"]
+        assert read_csv(path, kind="quote", delimiter=spelling).num_rows == 2
+
+    @pytest.mark.parametrize("delimiter", [";", "|", " ", ","])
+    def test_any_single_ascii_character(self, delimiter: str) -> None:
+        assert parse_delimiter(delimiter) == delimiter
+
+    @pytest.mark.parametrize("delimiter", [";;", "", "tab", "\\\\", "\n", "\r", '"', "\u00a7", 44])
+    def test_anything_else_is_an_input_error_in_every_reader(
+        self, write_text: WriteText, delimiter: object
+    ) -> None:
+        path = write_text("q.csv", QUOTES)
+        for read in (
+            lambda: parse_delimiter(delimiter),
+            lambda: read_header(path, delimiter=delimiter),  # type: ignore[arg-type]
+            lambda: read_csv(path, kind="quote", delimiter=delimiter),  # type: ignore[arg-type]
+        ):
+            with pytest.raises(InputError) as caught:
+                read()
+            assert (caught.value.field, caught.value.value) == ("delimiter", delimiter)
+
+
+class TestLineNumbers:
+    """Origins and errors give the line an editor shows, whatever the records span."""
+
+    def test_rows_after_a_line_break_inside_quotes(self, write_text: WriteText) -> None:
+        text = (
+            "Time,Bid,Ask,Comment\n"
+            '1704200400123,1,2,"two\nlines"\n'
+            "1704200400124,1,2,plain\n"
+            '1704200400125,1,2,"three\r\nphysical\nlines"\n'
+            "\n"
+            "1704200400126,1,2,\n"
+        )
+        table = read_csv(write_text("q.csv", text), kind="quote")
+        assert table.origin.tolist() == [2, 4, 5, 9]
+
+    def test_a_bad_value_after_a_quoted_line_break(self, write_text: WriteText) -> None:
+        text = 'Time,Bid,Ask,Comment\n1704200400123,1,2,"a\nb"\n1704200400124,1,oops,c\n'
+        error = error_of(write_text("q.csv", text))
+        assert (error.line, error.field, error.value) == (4, "Ask", "oops")
+
+    @pytest.mark.parametrize("gap", ["\n", "\r\n\r\n", '1704200400124,1,"1\n2\n3"\n'])
+    def test_a_malformed_row_after_blank_lines_or_quoted_line_breaks(
+        self, write_text: WriteText, gap: str
+    ) -> None:
+        # Arrow numbers records, not lines: the line is counted here.
+        text = "Time,Bid,Ask\n1704200400123,1,2\n" + gap + "1704200400124,1\n"
+        error = error_of(write_text("q.csv", text))
+        assert error.line == text.replace("\r\n", "\n").count("\n")
+        assert "expected 3 fields, found 2" in error.problem
+
+    def test_quoted_line_breaks_across_parse_blocks(
+        self, write_text: WriteText, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr(csv_reader, "_BLOCK_SIZE", 1 << 10)  # many blocks, parsed on threads
+        rows = [f'{1_704_200_400_000 + i},1,2,"note\n{i}"' for i in range(3000)]
+        table = read_csv(
+            write_text("q.csv", "Time,Bid,Ask,Note\n" + "\n".join(rows) + "\n"), kind="quote"
+        )
+        assert table.num_rows == 3000
+        assert table.origin.tolist() == list(range(2, 6002, 2))
+
+
+def _reference_lines(text: str, delimiter: str) -> list[int]:
+    """The 0-based line on which each non-empty record starts, by Python's csv module."""
+    reader = stdlib_csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    starts: list[int] = []
+    line = 0
+    for row in reader:
+        if row:
+            starts.append(line)
+        line = reader.line_num
+    return starts
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=',;"ab \r\n', max_size=60), st.sampled_from([",", ";"]))
+def test_record_lines_split_as_the_csv_module_does(text: str, delimiter: str) -> None:
+    try:
+        expected = _reference_lines(text, delimiter)
+    except stdlib_csv.Error:  # an unclosed quote at the end: no reference to compare with
+        return
+    chars = np.frombuffer(text.encode(), dtype=np.uint8)
+    out = np.empty(len(text) + 1, dtype=np.int64)
+    count = record_lines(chars, ord(delimiter), ord('"'), out)
+    assert out[:count].tolist() == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=',"ab \r\n', max_size=40))
+def test_record_lines_count_the_records_arrow_reads(text: str) -> None:
+    seen: list[pcsv.InvalidRow] = []
+
+    def keep(row: pcsv.InvalidRow) -> Literal["skip"]:
+        seen.append(row)
+        return "skip"
+
+    try:
+        table = pcsv.read_csv(
+            io.BytesIO(text.encode()),
+            read_options=pcsv.ReadOptions(column_names=["a", "b"], use_threads=False),
+            parse_options=pcsv.ParseOptions(newlines_in_values=True, invalid_row_handler=keep),
+            convert_options=pcsv.ConvertOptions(column_types={"a": pa.string(), "b": pa.string()}),
+        )
+    except pa.ArrowInvalid:  # an unclosed quote at the end
+        return
+    out = np.empty(len(text) + 1, dtype=np.int64)
+    count = record_lines(np.frombuffer(text.encode(), dtype=np.uint8), ord(","), ord('"'), out)
+    assert count == table.num_rows + len(seen)

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import lzma
 import struct
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tickdeck.core import DataError, DataKind, InputError
+from tickdeck.core import DataError, DataKind, InputError, Instrument
 from tickdeck.data.ingest._convert import defaulted_fields
 from tickdeck.data.ingest.dukascopy import (
     dukascopy_decimals,
@@ -206,6 +208,34 @@ class TestWriting:
                 bid_volume=[1.0],
             )
         assert caught.value.field == field
+
+    @pytest.mark.parametrize("ulps", [-12, -5, -2, -1, 0, 1, 2, 5, 12])
+    def test_prices_are_judged_with_the_instruments_grid_tolerance(
+        self, tmp_path: Path, ulps: int
+    ) -> None:
+        # 4e9 points of 0.1: one price ulp is 6e-7 of a point, so a flat 1e-6 point
+        # tolerance would reject prices two ulps from the grid; the instrument's
+        # tolerance (it grows with the count) keeps them and snaps them, as `clean` does.
+        instrument = Instrument("BIG", "SIM", "0.1")
+        on_grid = 400_000_000.0
+        price = on_grid + ulps * float(np.spacing(on_grid))
+        assert instrument.off_grid(price) == (abs(ulps) == 12)
+        write = functools.partial(
+            write_bi5,
+            dukascopy_path(tmp_path, "BIG", HOUR),
+            offsets_ms=[0],
+            ask=[on_grid],
+            bid=[price],
+            ask_volume=[1.0],
+            bid_volume=[1.0],
+            decimals=1,
+        )
+        if instrument.off_grid(price):
+            with pytest.raises(InputError, match="grid"):
+                write()
+        else:
+            bid = read_bi5(write(), decimals=1).table.column("bid_price")[0].as_py()
+            assert bid == on_grid
 
     def test_arrays_must_have_one_length(self, tmp_path: Path) -> None:
         with pytest.raises(InputError) as caught:

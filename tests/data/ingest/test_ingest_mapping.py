@@ -13,7 +13,8 @@ from tickdeck.core import DataError, DataKind, InputError
 from tickdeck.data._source import SourceTable
 from tickdeck.data.ingest._convert import build_source_table, defaulted_fields
 from tickdeck.data.ingest._mapping import ColumnMapping
-from tickdeck.data.ingest._timestamps import RowOrigins, TimestampFormat
+from tickdeck.data.ingest._rows import RowOrigins
+from tickdeck.data.ingest._timestamps import TimestampFormat
 
 QUOTE_HEADER = ["Time", "Bid", "Ask", "BidVolume", "AskVolume"]
 
@@ -64,7 +65,6 @@ class TestParsing:
             ('[colums]\nts_event = "T"\n', "mapping_file"),
             ('[timestamps]\nfromat = "ms"\n', "[timestamps]"),
             ('[columns]\nts_evnt = "T"\n', "mapping"),
-            ("[columns\n", "mapping_file"),
         ],
     )
     def test_toml_mistakes_are_input_errors(self, tmp_path: Path, text: str, field: str) -> None:
@@ -73,6 +73,30 @@ class TestParsing:
         with pytest.raises(InputError) as caught:
             ColumnMapping.from_toml(path)
         assert caught.value.field == field
+
+    def test_a_missing_toml_file_is_an_input_error(self, tmp_path: Path) -> None:
+        with pytest.raises(InputError) as caught:
+            ColumnMapping.from_toml(tmp_path / "nope.toml")
+        assert caught.value.field == "mapping_file"
+
+    def test_toml_syntax_errors_name_the_file_and_line(self, tmp_path: Path) -> None:
+        path = tmp_path / "map.toml"
+        path.write_text('[columns]\nts_event = "Time"\nbid_price = = "Bid"\n')
+        with pytest.raises(DataError) as caught:
+            ColumnMapping.from_toml(path)
+        assert (caught.value.source, caught.value.line) == (str(path), 3)
+        assert caught.value.problem.startswith("not valid TOML: ")
+        assert "at line" not in caught.value.problem  # said once, as the error's line
+
+    def test_a_toml_file_that_is_not_utf8_names_the_file_and_line(self, tmp_path: Path) -> None:
+        path = tmp_path / "map.toml"
+        path.write_bytes(
+            '[columns]\nts_event = "Zeit"\nbid_price = "Geb\u00f6t"\n'.encode("latin-1")
+        )
+        with pytest.raises(DataError) as caught:
+            ColumnMapping.from_toml(path)
+        assert (caught.value.source, caught.value.line) == (str(path), 3)
+        assert "UTF-8" in caught.value.problem
 
     def test_cli_columns_override_the_file(self) -> None:
         mapping = ColumnMapping({"ts_event": "A", "bid_price": "B"}).with_columns({"ts_event": "C"})

@@ -211,3 +211,93 @@ class TestBadInput:
         with pytest.raises(DataError) as caught:
             read_source(path)
         assert (caught.value.source, caught.value.line, caught.value.field) == (str(path), 3, "Bid")
+
+
+BARS = (
+    "time,open,high,low,close,volume\n"
+    "2024-01-02T13:00Z,1,2,0.5,1.5,10\n"
+    "2024-01-02T13:01Z,1,2,0.5,1.5,10\n"
+)
+GOOD = {"tickstory-csv": TICKSTORY, "yahoo-bars": YAHOO, "bars-csv": BARS}
+# A bad row appended to each good file: (format, row, field named, words of the problem).
+# A row with the wrong number of fields has no single column to blame (field None);
+# the error shows the row itself as its value.
+MALFORMED = [
+    ("tickstory-csv", "20240102,13:00:02,1.10513\n", None, "expected 6 fields, found 3"),
+    ("tickstory-csv", "20240102,13:00:02,abc,1.1,1.1,1\n", "Bid Price", "not a number"),
+    ("tickstory-csv", "2024x102,13:00:02,1.1,1.1,1.1,1\n", "Date+Timestamp", "does not match"),
+    ("tickstory-csv", "20240102,25:00:02,1.1,1.1,1.1,1\n", "Date+Timestamp", "hour out of range"),
+    ("yahoo-bars", "2024-01-08,1,2\n", None, "expected 7 fields, found 3"),
+    ("yahoo-bars", "2024-01-08,1,2,x,1,1,1\n", "Low", "not a number"),
+    ("yahoo-bars", "Jan 8,1,2,0.5,1,1,1\n", "Date", "not an ISO 8601 time"),
+    ("bars-csv", "2024-01-02T13:02Z,1,2\n", None, "expected 6 fields, found 3"),
+    ("bars-csv", "2024-01-02T13:02Z,1,2,zz,1.5,10\n", "low", "not a number"),
+    ("bars-csv", "soon,1,2,0.5,1.5,10\n", "time", "not an ISO 8601 time"),
+]
+
+
+class TestMalformedPresetFiles:
+    @pytest.mark.parametrize(("name", "row", "field", "words"), MALFORMED)
+    def test_a_bad_row_names_file_line_and_field(
+        self, write_text: WriteText, name: str, row: str, field: str | None, words: str
+    ) -> None:
+        text = GOOD[name] + row
+        path = write_text("data.csv", text)
+        with pytest.raises(DataError) as caught:
+            read_source(path, format=name)
+        error = caught.value
+        assert (error.source, error.line, error.field) == (str(path), text.count("\n"), field)
+        assert words in error.problem
+
+    @pytest.mark.parametrize("name", sorted(GOOD))
+    @pytest.mark.parametrize("text", ["", "\n \n"])
+    def test_an_empty_file(self, write_text: WriteText, name: str, text: str) -> None:
+        path = write_text("data.csv", text)
+        with pytest.raises(DataError) as caught:
+            read_source(path, format=name)
+        assert (caught.value.source, caught.value.problem) == (str(path), "the file is empty")
+
+    @pytest.mark.parametrize("name", sorted(GOOD))
+    def test_a_header_without_rows(self, write_text: WriteText, name: str) -> None:
+        path = write_text("data.csv", GOOD[name].splitlines()[0] + "\n")
+        with pytest.raises(DataError) as caught:
+            read_source(path, format=name)
+        assert (caught.value.source, caught.value.line) == (str(path), 1)
+        assert "no data rows" in caught.value.problem
+
+    @pytest.mark.parametrize("name", sorted(GOOD))
+    def test_a_cut_off_last_line(self, write_text: WriteText, name: str) -> None:
+        text = GOOD[name] + GOOD[name].splitlines()[1][:-3]
+        path = write_text("data.csv", text)
+        with pytest.raises(DataError) as caught:
+            read_source(path, format=name)
+        assert (caught.value.source, caught.value.line) == (str(path), text.count("\n") + 1)
+        assert "does not end with a newline" in caught.value.problem
+
+
+class TestTextOptions:
+    @pytest.mark.parametrize("name", ["csv", "dukascopy-csv", "tickstory-csv", "bars-csv"])
+    def test_a_tab_written_as_backslash_t_works_for_every_text_format(
+        self, write_text: WriteText, name: str
+    ) -> None:
+        text = {"csv": "time,bid,ask\n1704200400123,1.1,1.2\n", "dukascopy-csv": DUKASCOPY}
+        path = write_text("data.csv", text.get(name, GOOD.get(name, "")).replace(",", "\t"))
+        assert read_source(path, format=name, delimiter="\\t").num_rows >= 1
+
+    @pytest.mark.parametrize("name", ["auto", "csv", "tickstory-csv", "yahoo-bars", "bars-csv"])
+    @pytest.mark.parametrize("delimiter", [";;", "", "\\n", "\n", '"', "\u00a7", 9])
+    def test_a_delimiter_that_is_not_one_character_is_an_input_error(
+        self, write_text: WriteText, name: str, delimiter: object
+    ) -> None:
+        path = write_text("data.csv", YAHOO)
+        with pytest.raises(InputError) as caught:
+            read_source(path, format=name, delimiter=delimiter)
+        assert caught.value.field == "delimiter"
+
+    def test_allow_unterminated_reads_a_complete_last_line(self, write_text: WriteText) -> None:
+        path = write_text("y.csv", YAHOO.rstrip("\n"))
+        table = read_source(path, allow_unterminated=True)
+        assert table.origin.tolist() == [2, 4, 5]
+        with pytest.raises(InputError) as caught:
+            read_source(path, allow_unterminated="yes")
+        assert caught.value.field == "allow_unterminated"

@@ -13,12 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tickdeck.core import DataError, InputError
-from tickdeck.data.ingest._timestamps import (
-    EPOCH_UNITS,
-    RowOrigins,
-    TimestampFormat,
-    parse_timestamps,
-)
+from tickdeck.data.ingest._rows import RowOrigins
+from tickdeck.data.ingest._timestamps import EPOCH_UNITS, TimestampFormat, parse_timestamps
 
 T0 = 1_704_200_400_123_000_000  # 2024-01-02T13:00:00.123Z
 
@@ -86,6 +82,114 @@ class TestEpochNumbers:
         expected = whole * scale + fraction * scale // 10**9
         assert parse([f"{whole}.{fraction:09d}"], unit) == [expected]
         assert parse([whole], unit) == [whole * scale]
+
+
+class TestAutoEpochUnit:
+    """Under auto, one unit must fit every row: a stray value never rescales the others."""
+
+    def test_a_stray_millisecond_value_among_seconds_is_an_error(self) -> None:
+        error = failure([1_704_196_800, 1_704_196_800_123])
+        assert (error.line, error.field, error.value) == (3, "Time", 1_704_196_800_123)
+        assert "read as seconds" in error.problem
+        assert "--ts-format" in error.problem
+
+    def test_the_majority_decides_which_row_is_the_stray(self) -> None:
+        error = failure(["1704196800123", "1704196800", "1704196801124", "1704196802125"])
+        assert (error.line, error.value) == (3, "1704196800")
+        assert "read as milliseconds" in error.problem
+
+    def test_a_tie_is_judged_against_the_first_row(self) -> None:
+        assert failure([1_704_196_800.5, 1_704_196_800_123.0]).line == 3
+
+    def test_a_value_too_small_for_the_unit_of_the_others_is_an_error(self) -> None:
+        error = failure(["1704196800.5", "1704196801", "0"])
+        assert (error.line, error.value) == (4, "0")
+        assert "too small" in error.problem
+
+    def test_values_within_one_band_are_read_in_its_unit(self) -> None:
+        # 1e11 ms is 1973, 9e12 ms is 2255: both milliseconds.
+        assert parse([100_000_000_000, 9_000_000_000_000]) == [
+            100_000_000_000 * 1_000_000,
+            9_000_000_000_000 * 1_000_000,
+        ]
+
+    def test_an_explicit_unit_accepts_any_magnitude(self) -> None:
+        assert parse([1_704_196_800, 1_704_196_800_123], "ms") == [
+            1_704_196_800_000_000,
+            1_704_196_800_123_000_000,
+        ]
+
+    @settings(max_examples=60, deadline=None)
+    @given(
+        seconds=st.lists(
+            st.integers(min_value=100_000_000, max_value=9_000_000_000), min_size=1, max_size=20
+        ),
+        stray=st.integers(min_value=0, max_value=10**18),
+        at=st.integers(min_value=0, max_value=20),
+    )
+    def test_auto_never_mixes_units(self, seconds: list[int], stray: int, at: int) -> None:
+        values = [*seconds[:at], stray, *seconds[at:]]
+        position = min(at, len(seconds))
+        if 100_000_000 <= stray <= 9_000_000_000:
+            assert parse(values) == [v * 1_000_000_000 for v in values]
+        elif len(values) == 2 and position == 0 and stray >= 100_000_000:
+            # One against one: the first row sets the unit, so the other one is reported.
+            assert failure(values).line == 3
+        else:
+            # Outvoted, too small to be any epoch time, or beyond 2262 as seconds.
+            assert failure(values).line == 2 + position
+
+
+class TestDatesWithoutSeparators:
+    """Under auto, text of exactly 8 or 14 digits is a date, never an epoch number."""
+
+    def test_yyyymmdd(self) -> None:
+        assert parse(["20240102", "20240103"]) == [
+            1_704_153_600_000_000_000,
+            1_704_153_600_000_000_000 + 86_400_000_000_000,
+        ]
+
+    def test_yyyymmddhhmmss(self) -> None:
+        assert parse([" 20240102130000 "]) == [T0 - 123_000_000]
+
+    def test_naive_dates_are_in_the_given_zone(self) -> None:
+        assert parse(["20240102"], tz="+01:00") == [1_704_153_600_000_000_000 - 3_600_000_000_000]
+
+    def test_an_invalid_date_is_located(self) -> None:
+        error = failure(["20240102", "20241302"])
+        assert (error.line, error.value) == (3, "20241302")
+        assert "month out of range" in error.problem
+
+    def test_an_epoch_number_after_dates_is_located(self) -> None:
+        error = failure(["20240102", "1704196800"])
+        assert (error.line, error.value) == (3, "1704196800")
+        assert "%Y%m%d" in error.problem
+
+    def test_a_date_after_epoch_seconds_is_located(self) -> None:
+        error = failure(["1704196800", "20240102"])
+        assert (error.line, error.value) == (3, "20240102")
+
+    def test_nine_digits_are_still_epoch_seconds(self) -> None:
+        assert parse(["999999999"]) == [999_999_999_000_000_000]
+
+    def test_dates_beyond_the_range_of_int64_nanoseconds_are_located(self) -> None:
+        error = failure(["20240102", "22620412", "22620411"])
+        assert (error.line, error.value) == (3, "22620412")
+        assert "out of range" in error.problem
+
+    def test_an_explicit_unit_reads_eight_digits_as_a_number(self) -> None:
+        assert parse(["20240102"], "s") == [20_240_102_000_000_000]
+
+    @settings(max_examples=40, deadline=None)
+    @given(st.datetimes(min_value=datetime(1678, 1, 1), max_value=datetime(2262, 1, 1)))
+    def test_digit_dates_agree_with_the_standard_library(self, moment: datetime) -> None:
+        moment = moment.replace(microsecond=0)
+        seconds = (moment.replace(tzinfo=UTC) - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(
+            seconds=1
+        )
+        assert parse([moment.strftime("%Y%m%d%H%M%S")]) == [seconds * 1_000_000_000]
+        midnight = seconds - seconds % 86_400
+        assert parse([moment.strftime("%Y%m%d")]) == [midnight * 1_000_000_000]
 
 
 class TestIso:

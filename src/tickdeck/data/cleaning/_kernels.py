@@ -24,6 +24,8 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit
 
+from tickdeck.core.instrument import MAX_EXACT_TICKS, off_grid_ticks
+
 _I64 = npt.NDArray[np.int64]
 _U64 = npt.NDArray[np.uint64]
 _F64 = npt.NDArray[np.float64]
@@ -33,10 +35,11 @@ _BOOL = npt.NDArray[np.bool_]
 
 # Instrument.prices_to_ticks refuses tick counts from here on (float64 stops
 # being exact); a price that large cannot be on the grid, so it is off grid.
-_MAX_EXACT_TICKS = float(2**50)
-# Same tolerance as Instrument.off_grid: further than this (in ticks) from a
-# grid point is a real off-grid price, closer is float noise to be snapped.
-_GRID_TOLERANCE_TICKS = 1e-6
+_MAX_EXACT_TICKS = float(MAX_EXACT_TICKS)
+# The instrument's own grid test (`Instrument.off_grid`) compiled for one tick count:
+# off grid, or float noise to snap. A cached kernel keeps its compiled copy, so clear
+# the numba cache after editing `off_grid_ticks` (the twin tests fail until then).
+_off_grid_tick = njit(off_grid_ticks)
 # Groups of equal ts_recv up to this size are searched pairwise (no hashing,
 # no allocation); larger ones are hashed and sorted by hash.
 _SMALL_GROUP = 8
@@ -141,9 +144,10 @@ def snap_to_grid(
     The arithmetic is `Instrument.prices_to_ticks` then `ticks_to_prices`
     step for step (``rint(p * scale / k)``, then ``float(ticks * k) / scale``),
     so a snapped price is bit for bit what the instrument would produce; a test
-    pins the two together. A price further than `_GRID_TOLERANCE_TICKS` from
-    the grid marks its row. ``snapped[i]`` counts the prices of row ``i`` that
-    moved. NaN prices (empty levels) and exempt rows are copied unchanged.
+    pins the two together. A price that `Instrument.off_grid` finds off the
+    grid, or beyond `MAX_EXACT_TICKS` ticks, marks its row. ``snapped[i]``
+    counts the prices of row ``i`` that moved. NaN prices (empty levels) and
+    exempt rows are copied unchanged.
     """
     use_exempt = exempt.shape[0] > 0
     for i in range(prices.shape[0]):
@@ -153,7 +157,7 @@ def snap_to_grid(
             continue
         exact = p * scale / k
         ticks = np.rint(exact)
-        if abs(exact - ticks) > _GRID_TOLERANCE_TICKS or abs(ticks) >= _MAX_EXACT_TICKS:
+        if _off_grid_tick(exact) or abs(ticks) >= _MAX_EXACT_TICKS:
             codes[i] = rule
             continue
         on_grid = np.float64(np.int64(ticks) * k) / scale

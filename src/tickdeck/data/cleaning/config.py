@@ -46,6 +46,11 @@ class CleaningConfig:
       them: the tick size is more likely wrong than the data.
     - `keep_quarantine` (True): return the removed rows; when False the
       quarantine table is empty (counts are reported either way).
+    - `drop_duplicate_trades_without_id` (False): also remove a trade that is
+      an exact copy of an earlier one when both have ``trade_id`` 0. By default
+      only trades with an id are deduplicated: several identical prints (same
+      time, price, size and aggressor) are ordinary on venues without trade
+      ids, while two rows with the same id are one trade sent twice.
     """
 
     keep_locked: bool = False
@@ -57,9 +62,11 @@ class CleaningConfig:
     gap_threshold_ns: int = 5 * _MINUTE_NS
     max_off_grid_fraction: float = 0.01
     keep_quarantine: bool = True
+    drop_duplicate_trades_without_id: bool = False
 
     def __post_init__(self) -> None:
-        for name in ("keep_locked", "allow_zero_size", "keep_quarantine"):
+        flags = ("keep_locked", "allow_zero_size", "keep_quarantine")
+        for name in (*flags, "drop_duplicate_trades_without_id"):
             if not isinstance(getattr(self, name), bool):
                 raise InputError(name, getattr(self, name), "true or false")
         window = self._integer("spike_window")

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -42,6 +41,7 @@ from tickdeck.core import (
     Side,
     layout,
 )
+from tickdeck.core.instrument import MAX_EXACT_TICKS, grid_of
 from tickdeck.data._source import SourceTable
 from tickdeck.data.cleaning import _kernels as kernels
 from tickdeck.data.cleaning.config import CleaningConfig
@@ -117,10 +117,7 @@ def clean(
     _mark_book_rules(kind, columns, prices, config, codes)
     merged = {**columns, **prices}
     kernels.mark_duplicates(
-        merged["ts_recv"],
-        tuple(_bits(merged[name]) for name in names),
-        codes,
-        _CODE["duplicate"],
+        merged["ts_recv"], _duplicate_keys(kind, merged, config), codes, _CODE["duplicate"]
     )
     _mark_spikes(kind, prices, k, scale, config, codes)
 
@@ -165,11 +162,30 @@ def _bits(values: _Array) -> npt.NDArray[np.uint64]:
     return _readonly(values.view(np.uint64))
 
 
+def _duplicate_keys(
+    kind: DataKind, merged: _Columns, config: CleaningConfig
+) -> tuple[npt.NDArray[np.uint64], ...]:
+    """The columns two rows must agree on, bit for bit, to be duplicates.
+
+    Every field, and for trades without an id (``trade_id == 0``) also the row's
+    position, so that no such trade is the duplicate of another: identical
+    prints at one time are ordinary where a venue publishes no ids, whereas with
+    an id an exact copy can only be the same trade sent twice. Configurable
+    through ``drop_duplicate_trades_without_id``.
+    """
+    keys = [_bits(merged[name]) for name in layout(kind).names]
+    if kind == DataKind.TRADE and not config.drop_duplicate_trades_without_id:
+        anonymous = merged["trade_id"] == 0
+        if anonymous.any():
+            position = np.arange(1, len(anonymous) + 1, dtype=np.uint64)
+            keys.append(_readonly(np.where(anonymous, position, np.uint64(0))))
+    return tuple(keys)
+
+
 def _grid(instrument: Instrument) -> tuple[int, float]:
     """The tick size as ``k / scale`` with ``k`` an integer, as the instrument computes it."""
-    decimals = instrument.price_decimals
-    step: Decimal = instrument.tick_size.scaleb(decimals)
-    return int(step), float(10**decimals)
+    k, decimals = grid_of(instrument.tick_size)
+    return k, float(10**decimals)
 
 
 # --- rules ------------------------------------------------------------------
@@ -261,12 +277,11 @@ def _check_off_grid_fraction(
     # Point at the first offending row as the file has it, not as sorted.
     first = int(off[0]) if order is None else int(off[np.argmin(order[off])])
     row = first if order is None else int(order[first])
-    k, scale = _grid(instrument)
     field, value = next(
         (
             (name, float(columns[name][first]))
             for name in layout(data.kind).price_fields
-            if _off_grid(float(columns[name][first]), k, scale)
+            if _off_grid(float(columns[name][first]), instrument)
         ),
         (None, None),  # unreachable while the twin tests agree; still a DataError
     )
@@ -281,13 +296,13 @@ def _check_off_grid_fraction(
     )
 
 
-def _off_grid(price: float, k: int, scale: float) -> bool:
-    """Python twin of the grid test in `kernels.snap_to_grid`, used to name a field."""
+def _off_grid(price: float, instrument: Instrument) -> bool:
+    """The grid test of `kernels.snap_to_grid` for one price, used to name a field."""
     if math.isnan(price):
         return False
-    exact = np.float64(price) * scale / k
-    ticks = np.rint(exact)
-    return bool(abs(exact - ticks) > 1e-6 or abs(ticks) >= 2.0**50)
+    k, scale = _grid(instrument)
+    too_large = abs(np.rint(np.float64(price) * scale / k)) >= MAX_EXACT_TICKS
+    return bool(too_large or instrument.off_grid(price))
 
 
 def _mark_book_rules(

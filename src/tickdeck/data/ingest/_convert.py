@@ -21,14 +21,8 @@ import pyarrow.compute as pc
 from tickdeck.core import DataError, DataKind, InputError, layout
 from tickdeck.data._source import SourceTable
 from tickdeck.data.ingest._mapping import DEFAULTED_KEY, ENUM_CODES, INT_FIELDS, ColumnMapping
-from tickdeck.data.ingest._timestamps import (
-    RowError,
-    RowOrigins,
-    TimestampFormat,
-    at_first_failure,
-    first_true,
-    parse_timestamps,
-)
+from tickdeck.data.ingest._rows import RowError, RowOrigins, at_first_failure, first_true
+from tickdeck.data.ingest._timestamps import TimestampFormat, parse_timestamps
 
 __all__ = ["build_source_table", "defaulted_fields", "make_source_table", "timestamp_spec"]
 

@@ -118,6 +118,7 @@ _ALIASES: Final[dict[DataKind, dict[str, tuple[str, ...]]]] = {
 }
 _ALL_FIELDS: Final = frozenset(name for spec in LAYOUTS.values() for name in spec.names)
 INT_FIELDS: Final = frozenset({"trade_id", "order_id", "interval_ns"})
+_TOML_WHERE = re.compile(r"\(at line (\d+), (column \d+)\)")
 
 
 def _vocabulary(
@@ -207,13 +208,29 @@ class ColumnMapping:
 
     @classmethod
     def from_toml(cls, path: str | Path) -> ColumnMapping:
-        """Read a TOML mapping file: ``[columns]``, ``[timestamps]``, ``[defaults]``, ``[bars]``."""
+        """Read a TOML mapping file: ``[columns]``, ``[timestamps]``, ``[defaults]``, ``[bars]``.
+
+        A missing file is an `InputError`; a file that is not UTF-8 or not valid
+        TOML is a `DataError` naming the file and the line.
+        """
+        source = str(path)
         try:
-            data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-        except (FileNotFoundError, IsADirectoryError):
-            raise InputError("mapping_file", str(path), "an existing TOML file") from None
+            raw = Path(path).read_bytes()
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            raise InputError("mapping_file", source, "an existing TOML file") from None
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            line = raw.count(b"\n", 0, error.start) + 1
+            problem = (
+                f"not UTF-8 text (byte {error.start} is 0x{raw[error.start]:02X}); "
+                "save the mapping file as UTF-8"
+            )
+            raise DataError(source, problem, line=line) from None
+        try:
+            data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as error:
-            raise InputError("mapping_file", str(path), "valid TOML", hint=str(error)) from None
+            raise _toml_error(source, error) from None
         return cls.from_dict(data)
 
     @classmethod
@@ -345,6 +362,21 @@ class ColumnMapping:
                     field=name,
                 )
         return found
+
+
+def _toml_error(source: str, error: tomllib.TOMLDecodeError) -> DataError:
+    """A `DataError` at the line of a TOML syntax error.
+
+    Python 3.14 gives the line as ``error.lineno``; before that it is only in
+    the message, as ``(at line 3, column 7)``.
+    """
+    message = str(error)
+    line = getattr(error, "lineno", None)
+    found = _TOML_WHERE.search(message)
+    if found is not None:
+        message = f"{message[: found.start()].rstrip()} ({found.group(2)})"
+        line = line if line is not None else int(found.group(1))
+    return DataError(source, f"not valid TOML: {message}", line=line)
 
 
 def _duration(value: object) -> str | int:

@@ -13,8 +13,10 @@ A `TimestampFormat` says how a source writes its times:
   separator and fraction may be absent.
 - ``"auto"`` (the default): native timestamp columns by their type; numbers by
   magnitude (below 1e11 seconds, 1e14 milliseconds, 1e17 microseconds, else
-  nanoseconds); text by its first value: epoch digits, then ISO 8601, then the
-  patterns in `AUTO_PATTERNS`.
+  nanoseconds; below 1e8 refused), where every value must fall in the same
+  band; text by its first value: exactly 8 or 14 digits are a date
+  (`DIGIT_DATE_PATTERNS`), other epoch digits as numbers, then ISO 8601, then
+  the patterns in `AUTO_PATTERNS`.
 
 Naive times are in `TimestampFormat.tz` (default UTC) and are converted to UTC;
 a time in a daylight-saving gap or overlap of that zone is an error. Parsing
@@ -27,23 +29,32 @@ from __future__ import annotations
 
 import re
 import zoneinfo
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Final, Literal, TypeVar, cast
+from typing import Any, Final, cast
 
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from tickdeck.core import DataError, InputError
+from tickdeck.core import InputError
+from tickdeck.data.ingest._rows import (
+    RowError,
+    RowOrigins,
+    at_first_failure,
+    first_failure,
+    first_true,
+)
 
-__all__ = ["AUTO_PATTERNS", "EPOCH_UNITS", "RowOrigins", "TimestampFormat", "parse_timestamps"]
-# `RowError`, `first_true`, `first_failure` and `at_first_failure` are shared with the
-# other ingest modules (this module is private to the package) but are not public API.
+__all__ = [
+    "AUTO_PATTERNS",
+    "DIGIT_DATE_PATTERNS",
+    "EPOCH_UNITS",
+    "TimestampFormat",
+    "parse_timestamps",
+]
 
 I64 = npt.NDArray[np.int64]
-T = TypeVar("T")
 
 #: Nanoseconds per unit of the epoch formats.
 EPOCH_UNITS: Final = {"s": 1_000_000_000, "ms": 1_000_000, "us": 1_000, "ns": 1}
@@ -55,8 +66,14 @@ AUTO_PATTERNS: Final = (
     "%Y.%m.%d %H:%M:%S.%f",  # MetaTrader
     "%Y%m%d %H:%M:%S.%f",  # Tickstory
     "%Y%m%d %H%M%S%f",  # HistData ASCII ticks: 20120201 000003660
-    "%Y%m%d",
 )
+
+#: Under auto, text of exactly this many digits is a date without separators, never an
+#: epoch number. No epoch time auto would accept has that many digits in a plausible year:
+#: 8 digits are below the 1e8 floor under which auto refuses to guess a unit (as seconds
+#: they are 1970-04 to 1973-03, as ms, us or ns the first day of 1970), and 14 digits can
+#: only be milliseconds (1e13 to 1e14), that is the years 2286 to 5138.
+DIGIT_DATE_PATTERNS: Final = {8: "%Y%m%d", 14: "%Y%m%d%H%M%S"}
 
 _FORMATS_HINT = "s, ms, us, ns, iso or a strptime pattern such as '%d.%m.%Y %H:%M:%S.%f'"
 _DIRECTIVES: Final = {
@@ -81,9 +98,19 @@ _MONTH_NAMES: Final = [
 ]
 _OFFSET = re.compile(r"^[+-]\d{2}:\d{2}$")
 _EPOCH_TEXT = re.compile(r"^\s*-?\d+(\.\d*)?\s*$")
+_DIGIT_DATE = re.compile(r"^\s*(\d{8}|\d{14})\s*$", re.ASCII)
 _ZONED_ISO = r"\d{2}:\d{2}(:\d{2}(\.\d*)?)?\s*(Z|[+-]\d{2}(:?\d{2})?)$"
-# Below this, auto cannot tell epoch seconds from, say, 20240102 (a date): both are small.
-_AUTO_EPOCH_FLOOR = 100_000_000
+# Magnitude bands of epoch numbers under auto: below 1e8 auto cannot tell epoch seconds from,
+# say, a count or a date (refused), then seconds, milliseconds, microseconds, nanoseconds.
+_BAND_LIMITS: Final = np.array([10**8, 10**11, 10**14, 10**17], dtype=np.int64)
+_BAND_UNITS: Final = (None, "s", "ms", "us", "ns")
+_MAX_SECONDS: Final = (2**63 - 1) // 1_000_000_000 - 1  # whole seconds that fit in int64 ns
+_UNIT_NAMES: Final = {
+    "s": "seconds",
+    "ms": "milliseconds",
+    "us": "microseconds",
+    "ns": "nanoseconds",
+}
 
 
 @dataclass(frozen=True)
@@ -111,33 +138,6 @@ class TimestampFormat:
                     self.tz,
                     "an IANA time zone such as 'Europe/London' or an offset such as '+02:00'",
                 ) from None
-
-
-@dataclass(frozen=True)
-class RowOrigins:
-    """Where each row of a column came from, so that errors can point back to it."""
-
-    source: str
-    numbers: I64
-    unit: Literal["line", "record"] = "line"
-
-    def error(
-        self, index: int, problem: str, *, field: str | None = None, value: object = None
-    ) -> DataError:
-        """A `DataError` located at row `index` (0-based position in the column)."""
-        where = int(self.numbers[index]) if len(self.numbers) else None
-        if self.unit == "line":
-            return DataError(self.source, problem, line=where, field=field, value=value)
-        return DataError(self.source, problem, record=where, field=field, value=value)
-
-
-class RowError(Exception):
-    """A bad value at a position of the column being parsed."""
-
-    def __init__(self, index: int, problem: str) -> None:
-        super().__init__(problem)
-        self.index = index
-        self.problem = problem
 
 
 def parse_timestamps(
@@ -179,6 +179,9 @@ def _parse(column: pa.Array[Any], spec: TimestampFormat) -> I64:
 
 def _detect(first: str) -> str:
     """The format of a text column, judged from its first value."""
+    digits = _DIGIT_DATE.match(first)
+    if digits:
+        return DIGIT_DATE_PATTERNS[len(digits.group(1))]
     if _EPOCH_TEXT.match(first):
         return "auto-epoch"
     try:
@@ -192,19 +195,40 @@ def _detect(first: str) -> str:
     raise RowError(0, f"unrecognised timestamp format; pass --ts-format ({_FORMATS_HINT})")
 
 
-def _unit_for(magnitude: int, fmt: str) -> int:
+def _unit_for(values: npt.NDArray[np.int64] | npt.NDArray[np.float64], fmt: str) -> int:
+    """Nanoseconds per unit of the epoch numbers `values`: `fmt`'s, or under auto by magnitude.
+
+    Under auto every value must fall in the same magnitude band: judged by the
+    largest alone, one stray millisecond value among seconds would silently
+    move every other row to 1970. The row that disagrees with most rows (with
+    the first row, on a tie) is reported.
+    """
     if fmt in EPOCH_UNITS:
         return EPOCH_UNITS[fmt]
-    if magnitude < _AUTO_EPOCH_FLOOR:
+    if not len(values):
+        return 1
+    magnitudes = np.abs(values)
+    ends = np.searchsorted(_BAND_LIMITS, [magnitudes.min(), magnitudes.max()], side="right")
+    if ends[0] == ends[1] and ends[0] > 0:
+        return EPOCH_UNITS[str(_BAND_UNITS[int(ends[0])])]
+    bands = np.searchsorted(_BAND_LIMITS, magnitudes, side="right")
+    counts = np.bincount(bands, minlength=len(_BAND_UNITS))
+    usual = int(bands[0]) if counts[bands[0]] == counts.max() else int(np.argmax(counts))
+    if usual == 0:
         raise RowError(
-            0,
-            "numbers too small to tell the epoch unit (or a date without separators); "
+            first_true(bands == 0),
+            "number too small to tell the epoch unit (or a date without separators); "
             f"pass --ts-format ({_FORMATS_HINT})",
         )
-    for limit, unit in ((10**11, "s"), (10**14, "ms"), (10**17, "us")):
-        if magnitude < limit:
-            return EPOCH_UNITS[unit]
-    return 1
+    odd = first_true(bands != usual)
+    unit = _UNIT_NAMES[str(_BAND_UNITS[usual])]
+    this = _BAND_UNITS[int(bands[odd])]
+    read = f"as {_UNIT_NAMES[this]}" if this else "too small to tell"
+    raise RowError(
+        odd,
+        f"epoch number of another magnitude than most rows (read as {unit} since the epoch, "
+        f"this one {read}); one unit must fit every row: pass --ts-format ({_FORMATS_HINT})",
+    )
 
 
 def _from_numbers(column: pa.Array[Any], fmt: str) -> I64:
@@ -212,7 +236,7 @@ def _from_numbers(column: pa.Array[Any], fmt: str) -> I64:
         floats = column.to_numpy(zero_copy_only=False).astype(np.float64)
         if not np.isfinite(floats).all():
             raise RowError(first_true(~np.isfinite(floats)), "not a finite number")
-        unit = _unit_for(int(np.abs(floats).max(initial=0.0)), fmt)
+        unit = _unit_for(floats, fmt)
         micros = np.rint(floats * (unit / 1_000))
         if np.abs(micros).max(initial=0.0) >= 2**63 / 1_000:
             raise RowError(int(np.abs(micros).argmax()), "timestamp out of range")
@@ -222,7 +246,7 @@ def _from_numbers(column: pa.Array[Any], fmt: str) -> I64:
         lambda part: np.asarray(part.cast(pa.int64()).to_numpy(zero_copy_only=False)),
         "timestamp out of range",
     )
-    return _scale(ints, _unit_for(int(np.abs(ints).max(initial=0)), fmt))
+    return _scale(ints, _unit_for(ints, fmt))
 
 
 def _scale(ints: I64, unit: int) -> I64:
@@ -238,7 +262,7 @@ def _from_epoch_text(text: pa.Array[Any], fmt: str) -> I64:
         ints = text.cast(pa.int64()).to_numpy(zero_copy_only=False)
     except pa.ArrowInvalid:
         return _from_decimal_text(text, fmt)
-    return _scale(ints, _unit_for(int(np.abs(ints).max(initial=0)), fmt))
+    return _scale(ints, _unit_for(ints, fmt))
 
 
 def _from_decimal_text(text: pa.Array[Any], fmt: str) -> I64:
@@ -254,7 +278,7 @@ def _from_decimal_text(text: pa.Array[Any], fmt: str) -> I64:
         lambda part: part.cast(pa.int64()).to_numpy(zero_copy_only=False),
         "timestamp out of range",
     )
-    unit = _unit_for(int(np.abs(whole).max(initial=0)), fmt)
+    unit = _unit_for(whole, fmt)
     frac = pc.utf8_slice_codeunits(pc.utf8_rpad(parts.field("frac"), 9, "0"), 0, 9)
     nanos = frac.cast(pa.int64()).to_numpy(zero_copy_only=False) * unit // 1_000_000_000
     negative = _equals(parts.field("sign"), "-")
@@ -404,6 +428,8 @@ def _from_pattern(text: pa.Array[Any], pattern: str, tz: str) -> I64:
     _check_range(minute, 0, 59, "minute")
     _check_range(second, 0, 59, "second")
     seconds = ((_days_from_civil(year, month, day) * 24 + hour) * 60 + minute) * 60 + second
+    # int64 ns span 1677-09-21 to 2262-04-11; beyond, the product below would wrap around.
+    _check_range(seconds, -_MAX_SECONDS, _MAX_SECONDS, "timestamp")
     total = seconds * 1_000_000_000 + nanos
     if "z" not in names:
         return _localize_or_raise(total, tz)
@@ -443,45 +469,3 @@ def _days_from_civil(year: I64, month: I64, day: I64) -> I64:
     day_of_year = (153 * ((month + 9) % 12) + 2) // 5 + day - 1
     day_of_era = year_of_era * 365 + year_of_era // 4 - year_of_era // 100 + day_of_year
     return np.asarray(era * 146_097 + day_of_era - 719_468, dtype=np.int64)
-
-
-# -- locating the first bad value after a whole-column operation failed ----------------------
-
-
-def first_true(mask: pa.Array[Any] | pa.ChunkedArray[Any] | npt.NDArray[np.bool_]) -> int:
-    array = mask if isinstance(mask, np.ndarray) else mask.to_numpy(zero_copy_only=False)
-    return int(np.argmax(array))
-
-
-def first_failure(length: int, attempt: Callable[[int, int], object]) -> int | None:
-    """The first index whose row makes `attempt(lo, hi)` raise `ArrowInvalid`, by bisection.
-
-    `attempt` must fail on a range exactly when it fails on one of its rows; the
-    search then costs about two passes over the column.
-    """
-    lo, hi = 0, length
-    try:
-        attempt(lo, hi)
-        return None
-    except pa.ArrowInvalid:
-        pass
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        try:
-            attempt(lo, mid)
-        except pa.ArrowInvalid:
-            hi = mid
-            continue
-        lo = mid
-    return lo
-
-
-def at_first_failure(
-    column: pa.Array[Any], convert: Callable[[pa.Array[Any]], T], problem: str
-) -> T:
-    """`convert(column)`; if Arrow rejects a value, raise `RowError` at the first bad row."""
-    try:
-        return convert(column)
-    except pa.ArrowInvalid:
-        index = first_failure(len(column), lambda lo, hi: convert(column.slice(lo, hi - lo)))
-        raise RowError(index if index is not None else 0, problem) from None

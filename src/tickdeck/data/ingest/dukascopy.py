@@ -34,9 +34,10 @@ import numpy.typing as npt
 
 from tickdeck.core import DataError, DataKind, InputError
 from tickdeck.core.errors import suggest
+from tickdeck.core.instrument import off_grid_ticks
 from tickdeck.data._source import SourceTable
 from tickdeck.data.ingest._convert import make_source_table
-from tickdeck.data.ingest._timestamps import RowOrigins
+from tickdeck.data.ingest._rows import RowOrigins
 
 __all__ = [
     "DUKASCOPY_DECIMALS",
@@ -269,9 +270,11 @@ def _widen(volumes: npt.NDArray[np.float32]) -> npt.NDArray[np.float64]:
 
 
 def _points(prices: npt.NDArray[np.float64], point: int, side: str) -> npt.NDArray[np.uint32]:
-    scaled = prices * point
+    scaled = prices * point  # in points: the tick is 1 / point, as Instrument.off_grid scales
     ints = np.rint(scaled)
-    bad = ~np.isfinite(scaled) | (np.abs(scaled - ints) > 1e-6)  # as Instrument.off_grid
+    finite = np.isfinite(scaled)
+    bad = ~finite
+    bad[finite] = off_grid_ticks(scaled[finite])  # the instrument's tolerance
     bad |= (ints < 0) | (ints >= 2**32)
     if bad.any():
         raise InputError(

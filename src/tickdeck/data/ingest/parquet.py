@@ -20,7 +20,8 @@ from tickdeck.core import DataError, DataKind, InputError
 from tickdeck.data._source import SourceTable
 from tickdeck.data.ingest._convert import build_source_table, timestamp_spec
 from tickdeck.data.ingest._mapping import ColumnMapping
-from tickdeck.data.ingest._timestamps import RowOrigins, TimestampFormat
+from tickdeck.data.ingest._rows import RowOrigins
+from tickdeck.data.ingest._timestamps import TimestampFormat
 
 __all__ = ["read_parquet"]
 

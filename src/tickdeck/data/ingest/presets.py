@@ -45,7 +45,7 @@ from tickdeck.core.errors import suggest
 from tickdeck.data._source import SourceTable
 from tickdeck.data.ingest._mapping import ColumnMapping, normalize_header
 from tickdeck.data.ingest._timestamps import TimestampFormat
-from tickdeck.data.ingest.csv import read_csv, read_header
+from tickdeck.data.ingest.csv import parse_delimiter, read_csv, read_header
 from tickdeck.data.ingest.dukascopy import dukascopy_hour, read_bi5
 from tickdeck.data.ingest.parquet import read_parquet
 
@@ -64,7 +64,7 @@ FORMATS: Final = (
 
 _DAY_NS: Final = 86_400_000_000_000
 _DUKASCOPY_TIME: Final = "%d.%m.%Y %H:%M:%S.%f"
-_CSV_OPTIONS: Final = frozenset({"delimiter", "skip_rows", "skip_null_rows"})
+_CSV_OPTIONS: Final = frozenset({"delimiter", "skip_rows", "skip_null_rows", "allow_unterminated"})
 _TABLE_OPTIONS: Final = frozenset({"bar_time", "bar_interval", "recv_delay", "tz"})
 _BI5_OPTIONS: Final = frozenset({"symbol", "decimals", "hour_start_ns"})
 # Most specific first: a snapshot header also has bid/ask prices, an order event a side and price.
@@ -151,7 +151,8 @@ def read_source(
     """Read any supported source into a `SourceTable`.
 
     `format` is one of `FORMATS` or ``auto`` (`detect_format`). Options:
-    ``delimiter``, ``skip_rows``, ``skip_null_rows`` (text formats);
+    ``delimiter``, ``skip_rows``, ``skip_null_rows``, ``allow_unterminated``
+    (text formats, see `read_csv`);
     ``bar_time`` (``open``/``close``), ``bar_interval`` (``1m``, ``1d`` ...),
     ``recv_delay`` (added to ``ts_event`` for ``ts_recv``), ``tz`` (zone of
     naive times) for tables; ``symbol``, ``decimals``, ``hour_start_ns`` for ``bi5``.
@@ -234,8 +235,10 @@ def _read_csv_with(
 ) -> SourceTable:
     delimiter, skip_rows = _text_layout(options)
     skip_nulls = options.get("skip_null_rows", skip_null_rows)
-    if not isinstance(skip_nulls, bool):
-        raise InputError("skip_null_rows", skip_nulls, "true or false")
+    unterminated = options.get("allow_unterminated", False)
+    for name, flag in (("skip_null_rows", skip_nulls), ("allow_unterminated", unterminated)):
+        if not isinstance(flag, bool):
+            raise InputError(name, flag, "true or false")
     return read_csv(
         path,
         kind=kind,
@@ -243,17 +246,16 @@ def _read_csv_with(
         timestamps=spec,
         delimiter=delimiter,
         skip_rows=skip_rows,
-        skip_null_rows=skip_nulls,
+        skip_null_rows=bool(skip_nulls),
         default_bar_interval_ns=default_bar_interval_ns,
+        allow_unterminated=bool(unterminated),
     )
 
 
 def _text_layout(options: _Options) -> tuple[str, int]:
-    delimiter = options.get("delimiter", ",")
+    delimiter = parse_delimiter(options.get("delimiter", ","))
     skip_rows = options.get("skip_rows", 0)
-    if not isinstance(delimiter, str):
-        raise InputError("delimiter", delimiter, "one character such as ',' or ';'")
-    if isinstance(skip_rows, bool) or not isinstance(skip_rows, int):
+    if isinstance(skip_rows, bool) or not isinstance(skip_rows, int) or skip_rows < 0:
         raise InputError("skip_rows", skip_rows, "a whole number >= 0")
     return delimiter, skip_rows
 
