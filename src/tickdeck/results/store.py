@@ -42,6 +42,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.schema import CreateIndex, CreateTable
 
 from tickdeck.core.errors import DataError, InputError, suggest
+from tickdeck.core.files import durable_replace, fsync_dir
 from tickdeck.results._store_schema import ORDER_COLUMNS, RUN_ID_PATTERN, new_run_id, runs
 from tickdeck.results.analysis import run_metrics
 from tickdeck.results.metrics.summary import Metrics
@@ -122,22 +123,11 @@ def _int64(name: str, value: int) -> int:
     return value
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _write_parquet(table: pa.Table, path: Path) -> None:
     """Write `table` to `path` so that the file is either absent or complete and on disk."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as handle:
-        pq.write_table(table, handle)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
+    pq.write_table(table, tmp)
+    durable_replace(tmp, path)
 
 
 def _engine_for(url: str | None, root: Path) -> Engine:
@@ -275,8 +265,8 @@ class RunStore:
         try:
             for name in TABLE_NAMES:
                 _write_parquet(tables[name], folder / f"{name}.parquet")
-            _fsync_dir(folder)
-            _fsync_dir(self.root)
+            fsync_dir(folder)
+            fsync_dir(self.root)
         except BaseException:
             shutil.rmtree(folder, ignore_errors=True)  # no row refers to it yet
             raise

@@ -15,12 +15,12 @@ manifest can finish. Retired files are deleted by a later commit or by
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from tickdeck.core import DataError, DataKind, Instrument
+from tickdeck.core.files import durable_replace
 
 __all__ = [
     "FORMAT_VERSION",
@@ -152,22 +152,6 @@ def read_manifest(root: Path) -> Manifest:
         if isinstance(exc, DataError):
             raise
         raise DataError(str(path), f"unreadable catalog manifest: {exc}") from exc
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def durable_replace(tmp: Path, final: Path) -> None:
-    """Rename `tmp` over `final` so that either the old or the new file is seen, never a mix."""
-    with open(tmp, "rb+") as handle:
-        os.fsync(handle.fileno())
-    os.replace(tmp, final)
-    _fsync_dir(final.parent)
 
 
 def write_manifest(root: Path, manifest: Manifest) -> None:

@@ -42,11 +42,11 @@ import pyarrow.parquet as pq
 
 from tickdeck.core import DataKind, InputError, Instrument, InvariantError, layout
 from tickdeck.core.errors import suggest
+from tickdeck.core.files import durable_replace
 from tickdeck.data.catalog._manifest import (
     Manifest,
     PartitionInfo,
     RetiredFile,
-    durable_replace,
     read_manifest,
     write_manifest,
 )
