@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pytest
 from hypothesis import settings
+
+from tests.postgres_server import postgres_server
 
 from tickdeck.core import Instrument
 from tickdeck.data.catalog import Catalog
@@ -50,3 +52,10 @@ def catalog(tmp_path: Path) -> Catalog:
 @pytest.fixture
 def make_quotes() -> Callable[..., pa.Table]:
     return quotes_table
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A real PostgreSQL database for this test process (see tests/postgres_server.py)."""
+    with postgres_server() as url:
+        yield url

@@ -21,6 +21,9 @@ PACKAGES = [
     "tickdeck.strategy",
     "tickdeck.results",
     "tickdeck.engine",
+    "tickdeck.synth",
+    "tickdeck.spec",
+    "tickdeck.sweep",
     "tickdeck.cli",
 ]
 

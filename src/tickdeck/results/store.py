@@ -123,6 +123,13 @@ def _int64(name: str, value: int) -> int:
     return value
 
 
+def _text(name: str, value: str) -> str:
+    # PostgreSQL text cannot hold NUL; refusing it everywhere keeps both databases alike.
+    if "\x00" in value:
+        raise InputError(name, value, "text without NUL characters")
+    return value
+
+
 def _write_parquet(table: pa.Table, path: Path) -> None:
     """Write `table` to `path` so that the file is either absent or complete and on disk."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
@@ -242,12 +249,12 @@ class RunStore:
         row = {
             "run_id": run_id,
             "created_ns": time.time_ns(),
-            "strategy": result.strategy,
+            "strategy": _text("strategy", result.strategy),
             "params": _dumps(record["params"]),
             "config": _dumps(record["config"]),
             "seed": record["seed"],
-            "version": result.version,
-            "data_fingerprint": result.data_fingerprint,
+            "version": _text("version", result.version),
+            "data_fingerprint": _text("data_fingerprint", result.data_fingerprint),
             "events": record["events"],
             "complete": record["complete"],
             "initial_cash": _sql_float(result.initial_cash),

@@ -1,0 +1,3 @@
+"""Parameter sweeps and optimisation over strategies."""
+
+__all__: list[str] = []
