@@ -199,12 +199,24 @@ def test_cancel_and_modify(exchange: SimulatedExchange) -> None:
     exchange.submit(2, buy(order_type=OrderType.LIMIT, limit_price=9.5), T0 + 3)
     assert statuses(exchange.cancel(2, T0 + 4)) == [OrderStatus.CANCELED]
     again = last(exchange.cancel(2, T0 + 5))
-    assert again.order.reject_reason == RejectReason.ORDER_NOT_OPEN
+    assert again.refused == RejectReason.ORDER_NOT_OPEN
+    # The refusal reports the order as it is: canceled at T0 + 4, with no reason of its own.
     assert again.order.status == OrderStatus.CANCELED
-    assert (
-        last(exchange.modify(2, T0 + 6, limit_price=9.6)).order.reject_reason
-        == RejectReason.ORDER_NOT_OPEN
-    )
+    assert again.order.reject_reason == RejectReason.NONE
+    assert again.order.ts_updated == T0 + 4
+    refused = last(exchange.modify(2, T0 + 6, limit_price=9.6))
+    assert refused.refused == RejectReason.ORDER_NOT_OPEN
+    assert refused.order.request.limit_price == 9.5
+
+
+def test_a_modified_order_reports_the_terms_it_now_works_with(
+    exchange: SimulatedExchange,
+) -> None:
+    exchange.submit(1, buy(order_type=OrderType.LIMIT, limit_price=9.5), T0 + 1)
+    update = last(exchange.modify(1, T0 + 2, limit_price=9.6, quantity=25))
+    assert update.refused == RejectReason.NONE
+    assert (update.order.request.limit_price, update.order.request.quantity) == (9.6, 25)
+    assert update.order.remaining == 25
 
 
 def test_reduce_only_never_increases_a_position(exchange: SimulatedExchange) -> None:

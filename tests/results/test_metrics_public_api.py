@@ -51,7 +51,7 @@ def test_every_exported_name_exists_and_is_public(name: str) -> None:
 
 def test_every_metric_of_the_specification_is_exported_with_a_summary() -> None:
     assert METRICS | {"summary", "Metrics"} <= set(tickdeck.results.__all__)
-    run_records = {"RunResult", "RoundTrip", "EquityArrays"}  # the run's value, beside its metrics
+    run_records = {"RunResult", "RoundTrip", "EquityArrays", "PriceMarks", "Fidelity"}
     assert set(tickdeck.results.__all__) - run_records <= set(tickdeck.results.metrics.__all__)
 
 

@@ -178,6 +178,32 @@ class Liquidity(_Parseable):
     TAKER = 2
 
 
+class FillBasis(_Parseable):
+    """What in the data a fill rests on: an observed market, or a modelling assumption.
+
+    Observed (book-driven): ``BOOK`` took displayed liquidity (L2 levels, or
+    the displayed L1 top within its size); ``QUOTE`` is a resting order the
+    opposite quote reached or crossed; ``TRADE`` is a resting order a printed
+    trade went through. Assumed (heuristic): ``QUEUE`` filled at its price by
+    the queue-position model's estimate; ``SYNTHETIC_DEPTH`` took size beyond
+    what was displayed; ``LAST_TRADE`` took at the last trade's price with no
+    quote to cross; ``BAR_PATH`` filled on the stated path through a bar.
+    """
+
+    BOOK = 1
+    QUOTE = 2
+    TRADE = 3
+    QUEUE = 4
+    SYNTHETIC_DEPTH = 5
+    LAST_TRADE = 6
+    BAR_PATH = 7
+
+    @property
+    def is_heuristic(self) -> bool:
+        """True when the fill depends on a model rather than on what the data shows."""
+        return self >= FillBasis.QUEUE
+
+
 class AssetClass(StrEnum):
     """Broad asset class of an instrument; stored as its string value."""
 

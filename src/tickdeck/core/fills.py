@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from tickdeck.core.enums import Liquidity, Side
+from tickdeck.core.enums import FillBasis, Liquidity, Side
 from tickdeck.core.errors import InputError
 
 __all__ = ["Fill"]
@@ -19,6 +19,7 @@ class Fill:
     instrument's currency, positive for a cost and negative for a rebate.
     `slippage` is signed against us, in price units: how much worse than the
     reference (the mid when the order was decided) the fill price was.
+    `basis` says whether the data showed this liquidity or a model assumed it.
     """
 
     order_id: int
@@ -30,6 +31,7 @@ class Fill:
     fee: float = 0.0
     liquidity: Liquidity = Liquidity.TAKER
     slippage: float = 0.0
+    basis: FillBasis = FillBasis.BOOK
 
     def __post_init__(self) -> None:
         if not (self.quantity > 0 and math.isfinite(self.quantity)):

@@ -118,7 +118,12 @@ class Order:
 
 @dataclass(frozen=True, slots=True)
 class OrderUpdate:
-    """A change of an order's status, reported to the strategy at `ts` (exchange time)."""
+    """A change of an order, reported to the strategy at `ts` (exchange time).
+
+    `refused` is set when the exchange refused a cancel or modify of the
+    order: `order` is then its unchanged state, and `refused` says why.
+    """
 
     ts: int
     order: Order
+    refused: RejectReason = RejectReason.NONE

@@ -4,6 +4,10 @@ Buckets are ``[k * interval, (k + 1) * interval)`` of the strategy's clock
 (receive time). A bar is delivered when the first tick of a later bucket
 arrives, just before that tick: a bar is never seen before its bucket ended,
 and a bucket without ticks gives no bar. Its ``ts_event`` is the bucket end.
+
+Replayed bars aggregate into coarser bars by the span they cover,
+``[ts_event - interval, ts_event)``: the coarser bar is complete, and
+delivered, with the replayed bar that ends at its end.
 """
 
 from __future__ import annotations
@@ -47,3 +51,29 @@ class LiveBars:
         self._close = price
         self._volume += size
         return None
+
+    def update_bar(self, bar: Bar) -> list[Bar]:
+        """Add a replayed bar (finer than or equal to this interval); returns completed bars."""
+        start = bar.ts_event - bar.interval_ns
+        finished = []
+        if start >= self._end:
+            if self._end >= 0 and self._open == self._open:  # a bucket the bars left open
+                finished.append(self._bar())
+            self._end = start - start % self.interval_ns + self.interval_ns
+            self._open, self._high, self._low = bar.open, bar.high, bar.low
+            self._volume = 0.0
+        else:
+            self._high = max(self._high, bar.high)
+            self._low = min(self._low, bar.low)
+        self._close = bar.close
+        self._volume += bar.volume
+        if bar.ts_event >= self._end:
+            finished.append(self._bar())
+            self._open = math.nan  # delivered: nothing open until the next bucket
+        return finished
+
+    def _bar(self) -> Bar:
+        return Bar(
+            self.instrument, self._end, self._end, self._open, self._high,
+            self._low, self._close, self._volume, self.interval_ns,
+        )  # fmt: skip

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import pyarrow.parquet as pq
 
 import tickdeck
 from tickdeck.core import (
@@ -34,6 +35,7 @@ from tickdeck.core import (
     Event,
     Fill,
     InputError,
+    Instrument,
     Order,
     OrderRequest,
     OrderStatus,
@@ -41,14 +43,14 @@ from tickdeck.core import (
     Quote,
     Trade,
 )
-from tickdeck.data.catalog import Catalog
+from tickdeck.data.catalog import Catalog, PartitionInfo
 from tickdeck.engine._bars import LiveBars
 from tickdeck.execution import ConstantLatency, LatencyProfile
 from tickdeck.execution.config import ExchangeConfig
 from tickdeck.execution.exchange import SimulatedExchange
 from tickdeck.feed import Replay
 from tickdeck.portfolio import ClosedLot, EquityRecorder, Portfolio
-from tickdeck.results.run import EquityArrays, RoundTrip, RunResult
+from tickdeck.results.run import EquityArrays, PriceMarks, RoundTrip, RunResult
 from tickdeck.strategy.base import Strategy
 
 __all__ = ["BacktestConfig", "run_backtest"]
@@ -102,6 +104,7 @@ class _Engine:
     def __init__(self, catalog: Catalog, config: BacktestConfig) -> None:
         self.config = config
         instruments = {i: catalog.instrument(i) for i in config.instruments}
+        self._instruments = instruments
         self._rng = np.random.default_rng(config.seed)
         self._portfolio = Portfolio(
             instruments, initial_cash=config.initial_cash, base_currency=config.base_currency
@@ -119,8 +122,14 @@ class _Engine:
         self._quotes: dict[str, Quote] = {}
         self._bars: dict[str, list[LiveBars]] = {}
         self._next_sample = 0
+        self._mark_instrument: list[str] = []
+        self._mark_ts: list[int] = []
+        self._mark_price: list[float] = []
+        # After the data ends, timers stop: a timer that re-arms itself must not run forever.
+        self._timers_until = 2**63 - 1
         self.strategy: Strategy | None = None
         self.events = 0
+        self.last_recv = -(2**63)
 
     # -- Context --------------------------------------------------------------
 
@@ -131,6 +140,14 @@ class _Engine:
     @property
     def instruments(self) -> tuple[str, ...]:
         return self.config.instruments
+
+    def instrument(self, instrument_id: str) -> Instrument:
+        try:
+            return self._instruments[instrument_id]
+        except KeyError:
+            raise InputError(
+                "instrument", instrument_id, f"one of {list(self.config.instruments)}"
+            ) from None
 
     def submit(self, request: OrderRequest) -> int:
         order_id = self._next_id
@@ -242,13 +259,19 @@ class _Engine:
                     self._drain(delivery, inclusive=True)
                 deliver(delivery, event)
                 count += 1
+            if count:
+                self.last_recv = event.ts_recv
+            end = self.config.end - 1 if self.config.end is not None else last_delivery
+            self._timers_until = max(end, self._now)
             self._drain(2**63 - 1, inclusive=True)
         except KeyboardInterrupt:
+            if count:
+                self.last_recv = event.ts_recv
             return False
         finally:
             self.events = count
             strategy.on_stop()
-            self._recorder.sample(self._now)
+            self._sample(self._now)
         return True
 
     # -- actions --------------------------------------------------------------
@@ -289,11 +312,21 @@ class _Engine:
         if isinstance(report, Fill):
             self._portfolio.apply(report)
             self._fills.append(report)
-            self._recorder.sample(time)
+            self._sample(time)
             self.strategy.on_fill(report)
         else:
             self._orders[report.order.order_id] = report.order
             self.strategy.on_order(report)
+
+    def _sample(self, time: int) -> None:
+        """One point of the equity curve, and each instrument's price beside it."""
+        self._recorder.sample(time)
+        for instrument in self.config.instruments:
+            price = self._portfolio.valuation_price(instrument)
+            if price == price:
+                self._mark_instrument.append(instrument)
+                self._mark_ts.append(time)
+                self._mark_price.append(price)
 
     def _bars_and_sample(self, time: int, instrument: str, price: float, size: float) -> None:
         builders = self._bars.get(instrument)
@@ -303,7 +336,7 @@ class _Engine:
                 if bar is not None:
                     self._strategy_on_bar(bar)
         if time >= self._next_sample:
-            self._recorder.sample(time)
+            self._sample(time)
             interval = self.config.equity_interval_ns
             self._next_sample = time - time % interval + interval
 
@@ -327,9 +360,22 @@ class _Engine:
 
     def _deliver_bar(self, time: int, bar: Bar) -> None:
         self._now = time
-        self._portfolio.mark(bar.instrument, bar.close, time)
-        self._bars_and_sample(time, bar.instrument, math.nan, 0.0)
+        instrument = bar.instrument
+        self._portfolio.mark(instrument, bar.close, time)
+        # Coarser subscribed bars complete with this one, and come after it.
+        completed = [
+            done
+            for live in self._bars.get(instrument, ())
+            if live.interval_ns != bar.interval_ns  # that bar is the one replayed
+            for done in live.update_bar(bar)
+        ]
+        if time >= self._next_sample:
+            self._sample(time)
+            interval = self.config.equity_interval_ns
+            self._next_sample = time - time % interval + interval
         self._strategy_on_bar(bar)
+        for coarser in completed:
+            self._strategy_on_bar(coarser)
 
     def _deliver_book(self, time: int, event: BookDelta | BookSnapshot) -> None:
         self._now = time
@@ -337,6 +383,8 @@ class _Engine:
 
     def _fire_timer(self, time: int, name: str) -> None:
         assert self.strategy is not None  # set by run() before any delivery
+        if time > self._timers_until:
+            return
         self._now = time
         self.strategy.on_timer(time, name)
 
@@ -362,6 +410,12 @@ class _Engine:
             ),
             initial_cash=self.config.initial_cash,
             final_equity=self._portfolio.equity,
+            synthetic_events=_synthetic_events(catalog, self.config, self.last_recv, complete),
+            marks=PriceMarks(
+                np.array(self._mark_instrument, dtype=np.str_),
+                np.array(self._mark_ts, dtype=np.int64),
+                np.array(self._mark_price, dtype=np.float64),
+            ),
         )
 
 
@@ -402,6 +456,38 @@ def _fingerprint(catalog: Catalog, config: BacktestConfig) -> str:
             for part in catalog.partitions(kind, instrument, start=config.start, end=config.end):
                 digest.update(f"{part.path}:{part.rows}:{part.ts_min}:{part.ts_max};".encode())
     return digest.hexdigest()[:16]
+
+
+def _synthetic_events(
+    catalog: Catalog, config: BacktestConfig, last_recv: int, complete: bool
+) -> int:
+    """How many of the replayed events a generator made, from the catalog's partition counts.
+
+    Exact for partitions that are all real or all synthetic; a partition
+    holding both is counted in proportion to its rows in the replayed range.
+    """
+    end = config.end if complete else last_recv + 1
+    total = 0.0
+    for kind in config.kinds:
+        for instrument in config.instruments:
+            for part in catalog.partitions(kind, instrument, start=config.start, end=end):
+                if not part.synthetic_rows:
+                    continue
+                inside = (config.start is None or part.ts_min >= config.start) and (
+                    end is None or part.ts_max < end
+                )
+                rows = part.rows if inside else _rows_in_range(catalog, part, config.start, end)
+                total += rows * part.synthetic_rows / part.rows
+    return round(total)
+
+
+def _rows_in_range(
+    catalog: Catalog, part: PartitionInfo, start: int | None, end: int | None
+) -> int:
+    times = pq.read_table(catalog.root / part.path, columns=["ts_recv"]).column(0).to_numpy()
+    low = 0 if start is None else int(np.searchsorted(times, start, side="left"))
+    high = times.size if end is None else int(np.searchsorted(times, end, side="left"))
+    return max(high - low, 0)
 
 
 def _counted(events: Iterator[Event], progress: Callable[[int], None]) -> Iterator[Event]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
-from tickdeck.core import Fill, Instrument, Liquidity, OrderStatus, RejectReason, Side
+from tickdeck.core import Fill, FillBasis, Instrument, Liquidity, OrderStatus, RejectReason, Side
 from tickdeck.core.orders import OrderUpdate
 from tickdeck.execution._working import Working
 from tickdeck.execution.config import ExchangeConfig
@@ -48,6 +48,7 @@ class Ledger:
         liquidity: Liquidity,
         ts: int,
         reports: list[Report],
+        basis: FillBasis,
     ) -> None:
         if quantity <= 0:
             return
@@ -74,6 +75,7 @@ class Ledger:
                 fee,
                 liquidity,
                 slippage,
+                basis,
             )
         )
         self._positions[request.instrument] += sign * quantity

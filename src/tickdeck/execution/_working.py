@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 from tickdeck.core import Instrument, OrderStatus, OrderType, RejectReason, Side
 from tickdeck.core.orders import Order, OrderRequest, OrderUpdate
@@ -83,9 +84,13 @@ class Working:
         self.notional += price * quantity
 
     def snapshot(self) -> Order:
+        request = self.request
+        if self.quantity != request.quantity or self.limit != request.limit_price:
+            # A modified order: its snapshot shows the terms it now works with.
+            request = replace(request, quantity=self.quantity, limit_price=self.limit)
         return Order(
             order_id=self.order_id,
-            request=self.request,
+            request=request,
             status=self.status,
             ts_created=self.ts_created,
             ts_updated=self.ts_updated,
@@ -106,4 +111,4 @@ class Working:
 
     def rejection(self, ts: int, reason: RejectReason) -> OrderUpdate:
         """A refused cancel or modify: reported with the reason, the order itself unchanged."""
-        return OrderUpdate(ts, self.snapshot().evolve(reject_reason=reason, ts_updated=ts))
+        return OrderUpdate(ts, self.snapshot(), refused=reason)

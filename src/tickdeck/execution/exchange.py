@@ -21,6 +21,7 @@ from tickdeck.core import (
     Bar,
     BookDelta,
     BookSnapshot,
+    FillBasis,
     InputError,
     Instrument,
     Liquidity,
@@ -300,11 +301,13 @@ class SimulatedExchange(Ledger):
         market = self._markets[request.instrument]
         limit = working.limit
         if limit is None and not market.can_take(request.side):
-            if request.instrument in self._bars_only and request.time_in_force not in (
-                TimeInForce.IOC,
-                TimeInForce.FOK,
-            ):
-                self._add(working)  # a market order on bars fills at the next bar's open
+            # Without quotes, a market order on bars fills at the next bar's open, and on
+            # trades at the next trade's price; IOC and FOK cannot wait for either.
+            waits = request.instrument in self._bars_only or (
+                request.instrument in self._trades_seen and not market.has_quote
+            )
+            if waits and request.time_in_force not in (TimeInForce.IOC, TimeInForce.FOK):
+                self._add(working)
                 return
             self._close(working, OrderStatus.REJECTED, ts, reports, RejectReason.NO_MARKET)
             return
@@ -332,12 +335,12 @@ class SimulatedExchange(Ledger):
         )
         if (
             request.time_in_force == TimeInForce.FOK
-            and sum(q for _, q in fills) < working.remaining - 1e-12
+            and sum(q for _, q, _ in fills) < working.remaining - 1e-12
         ):
             self._close(working, OrderStatus.CANCELED, ts, reports, RejectReason.FOK_NOT_FILLABLE)
             return
-        for price, quantity in fills:
-            self._fill(working, price, quantity, Liquidity.TAKER, ts, reports)
+        for price, quantity, basis in fills:
+            self._fill(working, price, quantity, Liquidity.TAKER, ts, reports, basis)
         if working.status.is_final:
             return
         if request.time_in_force in (TimeInForce.IOC, TimeInForce.FOK) or limit is None:
@@ -403,7 +406,7 @@ class SimulatedExchange(Ledger):
         queued = request.instrument in self._trades_seen
         if through or (at and not queued):
             quantity = working.remaining if size <= 0 else min(working.remaining, size)
-            self._fill(working, limit, quantity, Liquidity.MAKER, ts, reports)
+            self._fill(working, limit, quantity, Liquidity.MAKER, ts, reports, FillBasis.QUOTE)
 
     def _on_price(
         self,
@@ -418,8 +421,10 @@ class SimulatedExchange(Ledger):
         """A trade (or a bar path point) at `price` for `size` units."""
         request = working.request
         buy = request.side == Side.BUY
+        on_bar = size == math.inf
         if working.limit is None and not working.is_stop:
-            self._fill(working, price, working.remaining, Liquidity.TAKER, ts, reports)
+            basis = FillBasis.BAR_PATH if on_bar else FillBasis.LAST_TRADE
+            self._fill(working, price, working.remaining, Liquidity.TAKER, ts, reports, basis)
             return
         if working.is_stop and not working.triggered:
             if request.order_type == OrderType.TRAILING_STOP:
@@ -433,7 +438,7 @@ class SimulatedExchange(Ledger):
                 # so it fills at the stop (or at the open when the bar gapped through it);
                 # on a trade it takes the book if there is one, else fills at the trade price.
                 market = self._markets[request.instrument]
-                if size == math.inf:
+                if on_bar:
                     fill_price = price if gap else stop
                 elif market.can_take(request.side):
                     self._remove(working)
@@ -441,7 +446,10 @@ class SimulatedExchange(Ledger):
                     return
                 else:
                     fill_price = price
-                self._fill(working, fill_price, working.remaining, Liquidity.TAKER, ts, reports)
+                basis = FillBasis.BAR_PATH if on_bar else FillBasis.LAST_TRADE
+                self._fill(
+                    working, fill_price, working.remaining, Liquidity.TAKER, ts, reports, basis
+                )
                 return
         limit = working.limit
         if limit is None:
@@ -451,19 +459,30 @@ class SimulatedExchange(Ledger):
             fill_price = (
                 price if gap else limit
             )  # a gap through our limit fills at the better price
-            self._fill(working, fill_price, working.remaining, Liquidity.MAKER, ts, reports)
+            basis = FillBasis.BAR_PATH if on_bar else FillBasis.TRADE
+            self._fill(working, fill_price, working.remaining, Liquidity.MAKER, ts, reports, basis)
         elif price == limit:
-            if size == math.inf:
-                self._fill(working, limit, working.remaining, Liquidity.MAKER, ts, reports)
+            if on_bar:
+                self._fill(
+                    working,
+                    limit,
+                    working.remaining,
+                    Liquidity.MAKER,
+                    ts,
+                    reports,
+                    FillBasis.BAR_PATH,
+                )
                 return
             if working.queue_ahead == math.inf:
                 working.queue_ahead = 0.0 if size == 0 else working.queue_ahead
-            left = size - working.queue_ahead
-            working.queue_ahead = max(working.queue_ahead - size, 0.0)
+            ahead = working.queue_ahead
+            left = size - ahead
+            working.queue_ahead = max(ahead - size, 0.0)
             if left > 0:
-                self._fill(
-                    working, limit, min(working.remaining, left), Liquidity.MAKER, ts, reports
-                )
+                # With nobody estimated ahead, the trade itself reached us.
+                basis = FillBasis.QUEUE if ahead > 0 else FillBasis.TRADE
+                amount = min(working.remaining, left)
+                self._fill(working, limit, amount, Liquidity.MAKER, ts, reports, basis)
 
     def _track_queue(
         self, working: Working, market: MarketState, old: tuple[float, float, float, float]
@@ -515,7 +534,15 @@ class SimulatedExchange(Ledger):
             if winner.is_stop and gapped:
                 price = bar.open
             liquidity = Liquidity.TAKER if winner.is_stop else Liquidity.MAKER
-            self._fill(winner, price, winner.remaining, liquidity, bar.ts_event, reports)
+            self._fill(
+                winner,
+                price,
+                winner.remaining,
+                liquidity,
+                bar.ts_event,
+                reports,
+                FillBasis.BAR_PATH,
+            )
 
     def _after_book(self, instrument_id: str, ts: int) -> list[Report]:
         if instrument_id not in self._working and ts < self._next_expiry:

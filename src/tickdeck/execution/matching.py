@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from tickdeck.core import InputError, Instrument, Side
+from tickdeck.core import FillBasis, InputError, Instrument, Side
 from tickdeck.execution.market import MarketState
 from tickdeck.execution.slippage import SlippageModel
 
@@ -41,21 +41,24 @@ class SyntheticDepth:
             raise InputError("depth.size_multiple", self.size_multiple, "a positive number")
 
 
+_BOOK, _ASSUMED = FillBasis.BOOK, FillBasis.SYNTHETIC_DEPTH
+
+
 def _ladder(
     side: Side, state: MarketState, instrument: Instrument, depth: SyntheticDepth
-) -> list[tuple[float, float]]:
+) -> list[tuple[float, float, FillBasis]]:
     if state.has_book:
-        return state.levels(side)
+        return [(price, size, _BOOK) for price, size in state.levels(side)]
     top, size = (state.ask, state.ask_size) if side == Side.BUY else (state.bid, state.bid_size)
     if math.isnan(top):
         return []
     if size <= 0:  # the data has no sizes: the top is all we can say, and it is unbounded
-        return [(top, math.inf)]
+        return [(top, math.inf, _ASSUMED)]
     tick = float(instrument.tick_size) * depth.step_ticks
     sign = 1.0 if side == Side.BUY else -1.0
     prices = instrument.snap_prices([top + sign * tick * i for i in range(depth.levels)])
-    return [(float(prices[0]), size)] + [
-        (float(p), size * depth.size_multiple) for p in prices[1:] if p > 0
+    return [(float(prices[0]), size, _BOOK)] + [
+        (float(p), size * depth.size_multiple, _ASSUMED) for p in prices[1:] if p > 0
     ]
 
 
@@ -73,31 +76,32 @@ def take(
     instrument: Instrument,
     depth: SyntheticDepth,
     slippage: SlippageModel,
-) -> list[tuple[float, float]]:
-    """The (price, quantity) fills of a taker order, best level first; empty if none is possible.
+) -> list[tuple[float, float, FillBasis]]:
+    """The (price, quantity, basis) fills of a taker order, best level first; empty if none.
 
     `limit` None is a market order: it takes the whole quantity from what the
     ladder offers. A limit order takes only levels at or better than its
-    limit, and the rest is left for the caller to rest or cancel.
+    limit, and the rest is left for the caller to rest or cancel. `basis` is
+    BOOK for displayed liquidity and SYNTHETIC_DEPTH for assumed liquidity.
     """
-    fills: list[tuple[float, float]] = []
+    fills: list[tuple[float, float, FillBasis]] = []
     remaining = quantity
     ladder = _ladder(side, state, instrument, depth)
-    for price, size in ladder:
+    for price, size, basis in ladder:
         if limit is not None and (price > limit if side == Side.BUY else price < limit):
             break
         amount = min(remaining, size)
-        fills.append((price, amount))
+        fills.append((price, amount, basis))
         remaining -= amount
         if remaining <= 0:
             break
     if remaining > 0 and limit is None and fills:
-        # Beyond the last level: the rest fills at that level's price.
-        price, amount = fills[-1]
-        fills[-1] = (price, amount + remaining)
+        # Beyond the last level: the rest fills at that level's price, an assumption.
+        price, amount, _ = fills[-1]
+        fills[-1] = (price, amount + remaining, _ASSUMED)
     if not fills:
         return fills
-    taken = sum(q for _, q in fills)
+    taken = sum(q for _, q, _ in fills)
     shift = slippage.price_shift(
         price=fills[0][0], quantity=taken, spread=state.spread, volume=state.traded_volume
     )
@@ -105,9 +109,9 @@ def take(
         return fills
     sign = 1.0 if side == Side.BUY else -1.0
     shifted = []
-    for price, amount in fills:
+    for price, amount, basis in fills:
         moved = _away_from_taker(instrument, side, price + sign * shift)
         if limit is not None:
             moved = min(moved, limit) if side == Side.BUY else max(moved, limit)
-        shifted.append((moved, amount))
+        shifted.append((moved, amount, basis))
     return shifted

@@ -32,11 +32,13 @@ from tickdeck.results.metrics import (
     turnover,
     win_rate,
 )
-from tickdeck.results.run import EquityArrays, RoundTrip, RunResult
+from tickdeck.results.run import EquityArrays, Fidelity, PriceMarks, RoundTrip, RunResult
 
 __all__ = [
     "EquityArrays",
+    "Fidelity",
     "Metrics",
+    "PriceMarks",
     "RoundTrip",
     "RunResult",
     "annual_return",

@@ -16,9 +16,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from tickdeck.core import Fill, Order
+from tickdeck.core import Fill, FillBasis, Order
 
-__all__ = ["EquityArrays", "RoundTrip", "RunResult"]
+__all__ = ["EquityArrays", "Fidelity", "PriceMarks", "RoundTrip", "RunResult"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +69,87 @@ class EquityArrays:
 
 
 @dataclass(frozen=True)
+class PriceMarks:
+    """Each instrument's valuation price, sampled with the equity curve and at every fill.
+
+    One row per (time, instrument): `instrument` names it, `price` is the mid
+    of the last quote (or the last trade or bar close without quotes). This
+    is what a report draws prices from, without going back to the data.
+    """
+
+    instrument: npt.NDArray[np.str_]
+    ts: npt.NDArray[np.int64]
+    price: npt.NDArray[np.float64]
+
+    @classmethod
+    def empty(cls) -> PriceMarks:
+        return cls(np.array([], dtype=np.str_), np.array([], np.int64), np.array([], np.float64))
+
+    def of(self, instrument: str) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+        """The (times, prices) of one instrument, in time order."""
+        rows = self.instrument == instrument
+        return self.ts[rows], self.price[rows]
+
+    def to_pandas(self) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                "time": pd.to_datetime(self.ts, unit="ns", utc=True),
+                "instrument": self.instrument.astype(object),
+                "price": self.price,
+            }
+        )
+
+
+@dataclass(frozen=True)
+class Fidelity:
+    """How much of a run rests on observed data, and how much on models.
+
+    Events are counted by where their rows came from in the catalog (data a
+    generator wrote is synthetic); fills by their `FillBasis`: book-driven
+    fills took liquidity the data showed, heuristic ones depend on a model
+    (queue estimate, synthetic depth, last-trade price, bar path).
+    """
+
+    real_events: int
+    synthetic_events: int
+    fills_by_basis: dict[FillBasis, int]
+
+    @property
+    def book_fills(self) -> int:
+        return sum(n for basis, n in self.fills_by_basis.items() if not basis.is_heuristic)
+
+    @property
+    def heuristic_fills(self) -> int:
+        return sum(n for basis, n in self.fills_by_basis.items() if basis.is_heuristic)
+
+    @property
+    def real_share(self) -> float:
+        """Share of replayed events from real data (1.0 for a run without events)."""
+        total = self.real_events + self.synthetic_events
+        return self.real_events / total if total else 1.0
+
+    def statement(self) -> str:
+        """One sentence a reader of a result can quote."""
+        total = self.real_events + self.synthetic_events
+        fills = self.book_fills + self.heuristic_fills
+        parts = [
+            f"{self.real_share:.1%} of {total:,} events from real data, "
+            f"{1 - self.real_share:.1%} synthetic",
+        ]
+        if fills:
+            detail = ", ".join(
+                f"{basis.label} {n}" for basis, n in sorted(self.fills_by_basis.items()) if n
+            )
+            parts.append(
+                f"{self.book_fills} of {fills} fills book-driven, "
+                f"{self.heuristic_fills} heuristic ({detail})"
+            )
+        else:
+            parts.append("no fills")
+        return "; ".join(parts) + "."
+
+
+@dataclass(frozen=True)
 class RunResult:
     """Everything about one run; equal inputs and seed give equal results."""
 
@@ -86,7 +167,17 @@ class RunResult:
     equity: EquityArrays
     initial_cash: float
     final_equity: float
+    synthetic_events: int = 0
+    marks: PriceMarks = field(default_factory=PriceMarks.empty)
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def fidelity(self) -> Fidelity:
+        """Real versus synthetic events, book-driven versus heuristic fills."""
+        counts: dict[FillBasis, int] = {}
+        for fill in self.fills:
+            counts[fill.basis] = counts.get(fill.basis, 0) + 1
+        return Fidelity(self.events - self.synthetic_events, self.synthetic_events, counts)
 
     def fills_frame(self) -> pd.DataFrame:
         return pd.DataFrame(
@@ -100,6 +191,7 @@ class RunResult:
                 "fee": [f.fee for f in self.fills],
                 "liquidity": [f.liquidity.label for f in self.fills],
                 "slippage": [f.slippage for f in self.fills],
+                "basis": [f.basis.label for f in self.fills],
             }
         )
 

@@ -34,16 +34,25 @@ from typing import Any, TypeVar
 import numpy as np
 import pyarrow as pa
 
-from tickdeck.core.enums import Liquidity, OrderStatus, OrderType, RejectReason, Side, TimeInForce
+from tickdeck.core.enums import (
+    FillBasis,
+    Liquidity,
+    OrderStatus,
+    OrderType,
+    RejectReason,
+    Side,
+    TimeInForce,
+)
 from tickdeck.core.errors import DataError, InputError, TickdeckError
 from tickdeck.core.fills import Fill
 from tickdeck.core.orders import Order, OrderRequest
 from tickdeck.results.metrics.summary import Metrics
-from tickdeck.results.run import EquityArrays, RoundTrip, RunResult
+from tickdeck.results.run import EquityArrays, PriceMarks, RoundTrip, RunResult
 
 __all__ = [
     "EQUITY_SCHEMA",
     "FILLS_SCHEMA",
+    "MARKS_SCHEMA",
     "ORDERS_SCHEMA",
     "RECORD_FORMAT",
     "TABLE_NAMES",
@@ -54,6 +63,8 @@ __all__ = [
     "fills_table",
     "float_from_json",
     "float_to_json",
+    "marks_from_table",
+    "marks_table",
     "metrics_to_record",
     "orders_from_table",
     "orders_table",
@@ -68,7 +79,7 @@ __all__ = [
 #: The version of the record layout; `record_to_result` refuses any other.
 RECORD_FORMAT = 1
 #: The tables of a run, by the names `result_tables` and `record_to_result` use.
-TABLE_NAMES = ("orders", "fills", "trades", "equity")
+TABLE_NAMES = ("orders", "fills", "trades", "equity", "marks")
 
 #: The enum of each enum column; a name means the same enum in every table.
 _ENUMS: dict[str, type[IntEnum]] = {
@@ -78,6 +89,7 @@ _ENUMS: dict[str, type[IntEnum]] = {
     "status": OrderStatus,
     "reject_reason": RejectReason,
     "liquidity": Liquidity,
+    "basis": FillBasis,
 }
 _I64, _F64, _STR, _BOOL = pa.int64(), pa.float64(), pa.string(), pa.bool_()
 _OPTIONAL = True
@@ -135,6 +147,7 @@ FILLS_SCHEMA = _schema(
     ("fee", _F64),
     "liquidity",
     ("slippage", _F64),
+    "basis",
 )
 #: One row per round trip; `side` is the entry side's code (1 long, -1 short).
 TRADES_SCHEMA = _schema(
@@ -156,6 +169,8 @@ EQUITY_SCHEMA = _schema(
     ("gross_exposure", _F64),
     ("net_exposure", _F64),
 )
+#: One row per (time, instrument) valuation price.
+MARKS_SCHEMA = _schema(("instrument", _STR), ("ts", _I64), ("price", _F64))
 
 # -- floats in JSON -----------------------------------------------------------
 
@@ -230,6 +245,7 @@ _SCALARS = {
     "version": str,
     "data_fingerprint": str,
     "events": int,
+    "synthetic_events": int,
     "complete": bool,
 }
 
@@ -268,6 +284,7 @@ def result_tables(result: RunResult) -> dict[str, pa.Table]:
         "fills": fills_table(result.fills),
         "trades": trades_table(result.trades),
         "equity": equity_table(result.equity),
+        "marks": marks_table(result.marks),
     }
 
 
@@ -314,6 +331,7 @@ def record_to_result(
         fills=fills_from_table(tables["fills"], source=where["fills"]),
         trades=trades_from_table(tables["trades"], source=where["trades"]),
         equity=equity_from_table(tables["equity"], source=where["equity"]),
+        marks=marks_from_table(tables["marks"], source=where["marks"]),
         initial_cash=_get_float(record, "initial_cash", source),
         final_equity=_get_float(record, "final_equity", source),
         extra=_get(record, "extra", dict, source),
@@ -496,4 +514,28 @@ def equity_from_table(table: pa.Table, *, source: str = "equity table") -> Equit
             f.name: np.array(table.column(f.name).to_numpy(), dtype=f.type.to_pandas_dtype())
             for f in EQUITY_SCHEMA
         }
+    )
+
+
+def marks_table(marks: PriceMarks) -> pa.Table:
+    """The price marks as a table with `MARKS_SCHEMA`; InputError unless 1-d of one length."""
+    instrument = np.asarray(marks.instrument)
+    ts = np.asarray(marks.ts, dtype=np.int64)
+    price = np.asarray(marks.price, dtype=np.float64)
+    shapes = {"instrument": instrument.shape, "ts": ts.shape, "price": price.shape}
+    if len(set(shapes.values())) != 1 or instrument.ndim != 1:
+        raise InputError("marks", shapes, "1-d arrays of one length")
+    return pa.table(
+        [pa.array([str(x) for x in instrument.tolist()], _STR), pa.array(ts), pa.array(price)],
+        schema=MARKS_SCHEMA,
+    )
+
+
+def marks_from_table(table: pa.Table, *, source: str = "marks table") -> PriceMarks:
+    """The price marks of a table with `MARKS_SCHEMA`; DataError if it is not one."""
+    _check_schema(table, MARKS_SCHEMA, source)
+    return PriceMarks(
+        np.array(table.column("instrument").to_pylist(), dtype=np.str_),
+        np.array(table.column("ts").to_numpy(), dtype=np.int64),
+        np.array(table.column("price").to_numpy(), dtype=np.float64),
     )

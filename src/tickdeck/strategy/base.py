@@ -19,6 +19,7 @@ from tickdeck.core import (
     BookSnapshot,
     Fill,
     InputError,
+    Instrument,
     Order,
     OrderRequest,
     OrderType,
@@ -43,6 +44,10 @@ class Context(Protocol):
 
     @property
     def instruments(self) -> tuple[str, ...]: ...
+
+    def instrument(self, instrument_id: str) -> Instrument:
+        """The definition of a traded instrument: tick size, lot size, currency."""
+        ...
 
     def submit(self, request: OrderRequest) -> int: ...
 
@@ -260,6 +265,15 @@ class Strategy:
 
     def last_quote(self, instrument: str | None = None) -> Quote | None:
         return self._context.last_quote(self._instrument(instrument))
+
+    @property
+    def instruments(self) -> tuple[str, ...]:
+        """The ids of the instruments this run trades."""
+        return self._context.instruments
+
+    def instrument(self, instrument: str | None = None) -> Instrument:
+        """An instrument's definition (tick size, lot size, currency, multiplier)."""
+        return self._context.instrument(self._instrument(instrument))
 
     def _instrument(self, instrument: str | None) -> str:
         if instrument is not None:

@@ -47,6 +47,8 @@ class PartitionInfo:
     ts_min: int
     ts_max: int
     bytes: int
+    #: Rows a generator wrote (tickdeck.synth), as opposed to observed market data.
+    synthetic_rows: int = 0
 
     def overlaps(self, start: int | None, end: int | None) -> bool:
         """Whether any row may have ``start <= ts_recv < end``."""
@@ -62,6 +64,7 @@ class PartitionInfo:
             "ts_min": self.ts_min,
             "ts_max": self.ts_max,
             "bytes": self.bytes,
+            "synthetic_rows": self.synthetic_rows,
         }
 
     @classmethod
@@ -75,6 +78,7 @@ class PartitionInfo:
             int(data["ts_min"]),
             int(data["ts_max"]),
             int(data["bytes"]),
+            int(data.get("synthetic_rows", 0)),  # absent in catalogs older than synth
         )
 
 

@@ -204,11 +204,14 @@ class Transaction:
         table: pa.Table,
         *,
         mode: WriteMode = "merge",
+        synthetic: bool = False,
     ) -> WriteSummary:
         """Stage rows of one kind and instrument; visible to readers only after commit.
 
         ``merge`` adds the rows to their day partitions; ``replace`` makes the
-        rows the whole content of each day partition they touch.
+        rows the whole content of each day partition they touch. `synthetic`
+        marks rows a generator made: each partition counts them, so a run can
+        say how much of what it replayed was real.
         """
         kind = DataKind.parse(kind, field="kind")
         if mode not in ("merge", "replace"):
@@ -233,13 +236,18 @@ class Transaction:
             previous = self._partitions.get(key)
             stored = self._catalog._read_file(previous) if previous is not None else None
             new = chunk if stored is None else _unseen(kind, stored, chunk)
+            synthetic_rows = chunk.num_rows if synthetic else 0
             if stored is not None and mode == "merge":
                 if new.num_rows == 0:
                     continue  # nothing new: leave the file as it is
                 chunk = _sorted_by_recv(pa.concat_tables([stored, new]))
+                assert previous is not None  # stored was read from it
+                synthetic_rows = previous.synthetic_rows + (new.num_rows if synthetic else 0)
             elif stored is not None and stored.equals(chunk):
                 continue  # replacing a partition by its own content changes nothing
-            self._partitions[key] = self._write_file(kind, instrument_id, date, chunk)
+            self._partitions[key] = self._write_file(
+                kind, instrument_id, date, chunk, synthetic_rows
+            )
             added += new.num_rows
             touched.append(date)
         summary = WriteSummary(kind, instrument_id, data.num_rows, added, tuple(touched))
@@ -256,7 +264,7 @@ class Transaction:
         return rows
 
     def _write_file(
-        self, kind: DataKind, instrument_id: str, date: str, table: pa.Table
+        self, kind: DataKind, instrument_id: str, date: str, table: pa.Table, synthetic_rows: int
     ) -> PartitionInfo:
         relative = Path("data", kind.label, f"instrument={instrument_id}", f"date={date}")
         folder = self._catalog.root / relative
@@ -284,6 +292,7 @@ class Transaction:
             int(pc.min(ts).as_py()),
             int(pc.max(ts).as_py()),
             final.stat().st_size,
+            synthetic_rows,
         )
 
     def _commit(self, now_ns: int, grace_ns: int) -> list[Path]:
@@ -513,10 +522,11 @@ class Catalog:
         table: pa.Table,
         *,
         mode: WriteMode = "merge",
+        synthetic: bool = False,
     ) -> WriteSummary:
-        """Write rows of one kind and instrument in a transaction of their own."""
+        """Write rows of one kind and instrument in a transaction of their own (see `write`)."""
         with self.transaction() as tx:
-            return tx.write(kind, instrument_id, table, mode=mode)
+            return tx.write(kind, instrument_id, table, mode=mode, synthetic=synthetic)
 
     def vacuum(self, *, grace_ns: int | None = None) -> list[Path]:
         """Delete files no reader can need: orphans of killed writers, and retired files
