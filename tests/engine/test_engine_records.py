@@ -268,7 +268,7 @@ def test_strategies_can_read_their_instruments(empty_catalog: Catalog) -> None:
 
     class Reads(Strategy):
         def on_start(self) -> None:
-            self.seen = (self.instruments, self.instrument().tick_size)
+            self.seen = (self.instruments, self.instrument_info().tick_size)
 
     _, strategy = run(empty_catalog, Reads)
     assert isinstance(strategy, Reads)

@@ -141,7 +141,7 @@ class _Engine:
     def instruments(self) -> tuple[str, ...]:
         return self.config.instruments
 
-    def instrument(self, instrument_id: str) -> Instrument:
+    def instrument_info(self, instrument_id: str) -> Instrument:
         try:
             return self._instruments[instrument_id]
         except KeyError:

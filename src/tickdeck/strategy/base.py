@@ -45,7 +45,7 @@ class Context(Protocol):
     @property
     def instruments(self) -> tuple[str, ...]: ...
 
-    def instrument(self, instrument_id: str) -> Instrument:
+    def instrument_info(self, instrument_id: str) -> Instrument:
         """The definition of a traded instrument: tick size, lot size, currency."""
         ...
 
@@ -271,9 +271,9 @@ class Strategy:
         """The ids of the instruments this run trades."""
         return self._context.instruments
 
-    def instrument(self, instrument: str | None = None) -> Instrument:
+    def instrument_info(self, instrument: str | None = None) -> Instrument:
         """An instrument's definition (tick size, lot size, currency, multiplier)."""
-        return self._context.instrument(self._instrument(instrument))
+        return self._context.instrument_info(self._instrument(instrument))
 
     def _instrument(self, instrument: str | None) -> str:
         if instrument is not None:
