@@ -9,7 +9,9 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-__all__ = ["CatalogOption", "console", "err_console"]
+from tickdeck.results.store import RunStore
+
+__all__ = ["CatalogOption", "DatabaseOption", "RunsOption", "console", "err_console", "open_store"]
 
 
 def _width(stream: object) -> int | None:
@@ -32,3 +34,29 @@ CatalogOption = Annotated[
         show_default=True,
     ),
 ]
+
+RunsOption = Annotated[
+    Path,
+    typer.Option(
+        "--runs",
+        envvar="TICKDECK_RUNS",
+        help="Run store folder: the run arrays, and the SQLite database unless --database "
+        "(env TICKDECK_RUNS).",
+        show_default=True,
+    ),
+]
+
+DatabaseOption = Annotated[
+    str | None,
+    typer.Option(
+        "--database",
+        envvar="TICKDECK_DATABASE_URL",
+        help="Run store database URL, e.g. postgresql+psycopg://user@host/db "
+        "(env TICKDECK_DATABASE_URL; default SQLite in the --runs folder).",
+    ),
+]
+
+
+def open_store(runs: Path, database: str | None) -> RunStore:
+    """The run store the shared options name."""
+    return RunStore(database, root=runs)

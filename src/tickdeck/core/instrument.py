@@ -24,6 +24,7 @@ same grid and the same tolerance (`off_grid`) as this module.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -182,6 +183,31 @@ class Instrument:
     def snap_prices(self, prices: npt.ArrayLike) -> npt.NDArray[np.float64]:
         """Round prices to the nearest point of the tick grid."""
         return self.ticks_to_prices(self.prices_to_ticks(prices))
+
+    # Scalar forms of the conversions above, for per-order code: the same float
+    # operations in the same order, so they give the same bits as the array forms.
+
+    def price_to_ticks(self, price: float) -> int:
+        """`prices_to_ticks` of one finite price."""
+        if price - price != 0.0:
+            raise InputError("price", price, "a finite price")
+        ticks = round(price * self._scale / self._k)
+        if abs(ticks) >= MAX_EXACT_TICKS:
+            raise InputError("price", price, "a price below 2**50 ticks")
+        return ticks
+
+    def ticks_to_price(self, ticks: int) -> float:
+        """`ticks_to_prices` of one tick count."""
+        return float(ticks * self._k) / self._scale
+
+    def snap_price(self, price: float) -> float:
+        """`snap_prices` of one price."""
+        return self.ticks_to_price(self.price_to_ticks(price))
+
+    def is_off_grid(self, price: float) -> bool:
+        """`off_grid` of one price."""
+        exact = price * self._scale / self._k
+        return abs(exact - round(exact)) > 1e-6 + 8 * abs(math.ulp(exact))
 
     def off_grid(self, prices: npt.ArrayLike) -> npt.NDArray[np.bool_]:
         """Which prices are not (to within float noise) on the tick grid."""

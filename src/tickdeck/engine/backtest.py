@@ -109,9 +109,7 @@ class _Engine:
         self._portfolio = Portfolio(
             instruments, initial_cash=config.initial_cash, base_currency=config.base_currency
         )
-        self._exchange = SimulatedExchange(
-            instruments, config.exchange, equity=lambda: self._portfolio.equity
-        )
+        self._exchange = SimulatedExchange(instruments, config.exchange, equity=self.equity)
         self._recorder = EquityRecorder(self._portfolio)
         self._heap: list[tuple[int, int, _Action, Any]] = []
         self._seq = 0
@@ -120,8 +118,12 @@ class _Engine:
         self._orders: dict[int, Order] = {}
         self._fills: list[Fill] = []
         self._quotes: dict[str, Quote] = {}
+        # Quotes mark the portfolio lazily: only when equity is read or sampled.
+        self._marked: dict[str, Quote | None] = {}
         self._bars: dict[str, list[LiveBars]] = {}
         self._next_sample = 0
+        # A quote at or after this time needs more than the fast path: bars or a sample.
+        self._watch_from = 0
         self._mark_instrument: list[str] = []
         self._mark_ts: list[int] = []
         self._mark_price: list[float] = []
@@ -181,7 +183,15 @@ class _Engine:
         return self._portfolio.cash
 
     def equity(self) -> float:
+        self._sync_marks()
         return self._portfolio.equity
+
+    def _sync_marks(self) -> None:
+        marked = self._marked
+        for instrument, quote in self._quotes.items():
+            if marked.get(instrument) is not quote:
+                marked[instrument] = quote
+                self._portfolio.mark(instrument, (quote[3] + quote[4]) * 0.5, quote[2])
 
     def open_orders(self, instrument: str | None = None) -> list[Order]:
         return [
@@ -200,6 +210,7 @@ class _Engine:
         if instrument not in self.config.instruments:
             raise InputError("instrument", instrument, f"one of {list(self.config.instruments)}")
         self._bars.setdefault(instrument, []).append(LiveBars(instrument, interval_ns))
+        self._watch_from = -(2**63)  # every quote now feeds the bars
 
     # -- the loop -------------------------------------------------------------
 
@@ -225,27 +236,59 @@ class _Engine:
         self._strategy_on_bar = strategy.on_bar
         self._strategy_on_book = strategy.on_book
         exchange = self._exchange
-        routes: dict[type, tuple[Callable[[Any], list[OrderUpdate | Fill]], _Action]] = {
-            Quote: (exchange.on_quote, self._deliver_quote),
+        routes: dict[type, tuple[Callable[[Any], Sequence[OrderUpdate | Fill]], _Action]] = {
             Trade: (exchange.on_trade, self._deliver_trade),
             Bar: (exchange.on_bar, self._deliver_bar),
             BookDelta: (exchange.on_book_delta, self._deliver_book),
             BookSnapshot: (exchange.on_book_snapshot, self._deliver_book),
         }
         heap = self._heap
+        quotes = self._quotes
+        on_quote = strategy.on_quote
+        exchange_quote = exchange.on_quote
+        report = self._report
+        drain = self._drain
+        rng = self._rng
         last_delivery = -(2**63)
         count = 0
         try:
             for event in events:
+                count += 1
+                if type(event) is Quote:
+                    # The fast path, inlined: a quote is most of what a backtest replays.
+                    instrument, venue, recv = event[0], event[1], event[2]
+                    if heap and heap[0][0] < venue:
+                        drain(venue, inclusive=False)
+                    reports = exchange_quote(event)
+                    if reports:
+                        for update in reports:
+                            report(update)
+                    delivery = recv + (
+                        constant_md if constant_md is not None else md.sample_ns(rng)
+                    )
+                    if delivery < venue:
+                        delivery = venue
+                    if delivery < last_delivery:
+                        delivery = last_delivery
+                    last_delivery = delivery
+                    if heap and heap[0][0] <= delivery:
+                        drain(delivery, inclusive=True)
+                    if delivery >= self._watch_from:
+                        self._deliver_quote(delivery, event)
+                        continue
+                    self._now = delivery
+                    quotes[instrument] = event
+                    on_quote(event)
+                    continue
                 venue = event.ts_event
                 if heap and heap[0][0] < venue:
-                    self._drain(venue, inclusive=False)
+                    drain(venue, inclusive=False)
                 apply, deliver = routes[type(event)]
                 reports = apply(event)
                 if reports:
-                    for report in reports:
-                        self._report(report)
-                latency = constant_md if constant_md is not None else md.sample_ns(self._rng)
+                    for update in reports:
+                        report(update)
+                latency = constant_md if constant_md is not None else md.sample_ns(rng)
                 # The strategy never sees events out of order, whatever the latency draws.
                 delivery = event.ts_recv + latency
                 if delivery < venue:
@@ -256,9 +299,8 @@ class _Engine:
                 # Delivering now is what scheduling it would do: everything due at or
                 # before the delivery time goes first, in order, then the event.
                 if heap and heap[0][0] <= delivery:
-                    self._drain(delivery, inclusive=True)
+                    drain(delivery, inclusive=True)
                 deliver(delivery, event)
-                count += 1
             if count:
                 self.last_recv = event.ts_recv
             end = self.config.end - 1 if self.config.end is not None else last_delivery
@@ -320,6 +362,7 @@ class _Engine:
 
     def _sample(self, time: int) -> None:
         """One point of the equity curve, and each instrument's price beside it."""
+        self._sync_marks()
         self._recorder.sample(time)
         for instrument in self.config.instruments:
             price = self._portfolio.valuation_price(instrument)
@@ -339,15 +382,15 @@ class _Engine:
             self._sample(time)
             interval = self.config.equity_interval_ns
             self._next_sample = time - time % interval + interval
+            if not self._bars:
+                self._watch_from = self._next_sample
 
     def _deliver_quote(self, time: int, quote: Quote) -> None:
+        """A quote's delivery, off the fast path in `run`: it feeds bars or takes a sample."""
         self._now = time
         instrument = quote.instrument
         self._quotes[instrument] = quote
-        mid = (quote.bid_price + quote.ask_price) * 0.5
-        self._portfolio.mark(instrument, mid, time)
-        if self._bars or time >= self._next_sample:
-            self._bars_and_sample(time, instrument, mid, 0.0)
+        self._bars_and_sample(time, instrument, (quote.bid_price + quote.ask_price) * 0.5, 0.0)
         self._strategy_on_quote(quote)
 
     def _deliver_trade(self, time: int, trade: Trade) -> None:
@@ -362,6 +405,7 @@ class _Engine:
         self._now = time
         instrument = bar.instrument
         self._portfolio.mark(instrument, bar.close, time)
+        self._marked[instrument] = self._quotes.get(instrument)  # older quotes: not a mark now
         # Coarser subscribed bars complete with this one, and come after it.
         completed = [
             done
@@ -373,6 +417,8 @@ class _Engine:
             self._sample(time)
             interval = self.config.equity_interval_ns
             self._next_sample = time - time % interval + interval
+            if not self._bars:
+                self._watch_from = self._next_sample
         self._strategy_on_bar(bar)
         for coarser in completed:
             self._strategy_on_bar(coarser)
@@ -409,7 +455,7 @@ class _Engine:
                 curve.ts, curve.equity, curve.cash, curve.gross_exposure, curve.net_exposure
             ),
             initial_cash=self.config.initial_cash,
-            final_equity=self._portfolio.equity,
+            final_equity=self.equity(),
             synthetic_events=_synthetic_events(catalog, self.config, self.last_recv, complete),
             marks=PriceMarks(
                 np.array(self._mark_instrument, dtype=np.str_),

@@ -33,9 +33,9 @@ def pre_trade_check(
     lots = request.quantity / float(instrument.lot_size)
     if abs(lots - round(lots)) > 1e-9 * max(1.0, lots):
         return RejectReason.INVALID_QUANTITY
-    prices = [p for p in (request.limit_price, request.stop_price) if p is not None]
-    if prices and bool(instrument.off_grid(prices).any()):
-        return RejectReason.INVALID_PRICE
+    for price in (request.limit_price, request.stop_price):
+        if price is not None and instrument.is_off_grid(price):
+            return RejectReason.INVALID_PRICE
     if request.time_in_force == TimeInForce.GTD and (request.expire_ns or 0) <= working.ts_created:
         return RejectReason.EXPIRE_TIME_PASSED
     signed = request.quantity if request.side == Side.BUY else -request.quantity

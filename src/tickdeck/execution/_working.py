@@ -77,7 +77,7 @@ class Working:
         if self.best != self.best or (price > self.best if sell else price < self.best):
             self.best = price
             stop = price - trail if sell else price + trail
-            self.stop = float(instrument.snap_prices([stop])[0])
+            self.stop = instrument.snap_price(stop)
 
     def add_fill(self, price: float, quantity: float) -> None:
         self.filled += quantity

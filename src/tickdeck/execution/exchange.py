@@ -15,7 +15,7 @@ replay, stated in docs/fills.md.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 from tickdeck.core import (
     Bar,
@@ -43,6 +43,8 @@ from tickdeck.execution.matching import take
 
 __all__ = ["Report", "SimulatedExchange"]
 
+_NO_REPORTS: tuple[Report, ...] = ()
+
 
 class SimulatedExchange(Ledger):
     """Matches our orders against replayed data for a set of instruments.
@@ -61,11 +63,23 @@ class SimulatedExchange(Ledger):
         self._trades_seen: set[str] = set()
         self._bars_only: set[str] = set()
         self._equity = equity
+        # The last quote of an instrument with nothing of ours working: applied to its
+        # MarketState only when something reads it, so an idle quote costs one store.
+        self._pending: dict[str, Quote] = {}
 
     # -- reads ----------------------------------------------------------------
 
     def market(self, instrument_id: str) -> MarketState:
-        return self._markets[instrument_id]
+        return self._market(instrument_id)
+
+    def _market(self, instrument_id: str) -> MarketState:
+        market = self._markets[instrument_id]
+        quote = self._pending.pop(instrument_id, None)
+        if quote is not None:
+            market.on_quote(
+                quote.ts_event, quote.bid_price, quote.ask_price, quote.bid_size, quote.ask_size
+            )
+        return market
 
     def position(self, instrument_id: str) -> float:
         """Net position the exchange has filled for us (units, signed)."""
@@ -148,7 +162,7 @@ class SimulatedExchange(Ledger):
             reports.append(working.rejection(ts, RejectReason.INVALID_QUANTITY))
             return reports
         for price in (limit_price, stop_price):
-            if price is not None and (not price > 0 or bool(instrument.off_grid([price])[0])):
+            if price is not None and (not price > 0 or instrument.is_off_grid(price)):
                 reports.append(working.rejection(ts, RejectReason.INVALID_PRICE))
                 return reports
         if quantity is not None:
@@ -166,8 +180,12 @@ class SimulatedExchange(Ledger):
 
     # -- market data ----------------------------------------------------------
 
-    def on_quote(self, quote: Quote) -> list[Report]:
-        market = self._markets[quote.instrument]
+    def on_quote(self, quote: Quote) -> Sequence[Report]:
+        instrument = quote[0]
+        if instrument not in self._working and quote[1] < self._next_expiry:
+            self._pending[instrument] = quote  # the common case: nothing of ours to match
+            return _NO_REPORTS
+        market = self._market(instrument)
         old_bid, old_ask, old_bid_size, old_ask_size = (
             market.bid,
             market.ask,
@@ -177,8 +195,6 @@ class SimulatedExchange(Ledger):
         market.on_quote(
             quote.ts_event, quote.bid_price, quote.ask_price, quote.bid_size, quote.ask_size
         )
-        if quote.instrument not in self._working and quote.ts_event < self._next_expiry:
-            return []  # the common case: nothing of ours to match
         reports: list[Report] = []
         self._expire(quote.ts_event, reports)
         for working in list(self._working.get(quote.instrument, ())):
@@ -189,7 +205,7 @@ class SimulatedExchange(Ledger):
         return reports
 
     def on_trade(self, trade: Trade) -> list[Report]:
-        market = self._markets[trade.instrument]
+        market = self._market(trade.instrument)
         market.on_trade(trade.ts_event, trade.price, trade.size)
         self._trades_seen.add(trade.instrument)
         if trade.instrument not in self._working and trade.ts_event < self._next_expiry:
@@ -202,12 +218,12 @@ class SimulatedExchange(Ledger):
         return reports
 
     def on_book_delta(self, delta: BookDelta) -> list[Report]:
-        market = self._markets[delta.instrument]
+        market = self._market(delta.instrument)
         market.on_book_delta(delta.ts_event, delta.side, delta.price, delta.size, delta.action)
         return self._after_book(delta.instrument, delta.ts_event)
 
     def on_book_snapshot(self, snapshot: BookSnapshot) -> list[Report]:
-        market = self._markets[snapshot.instrument]
+        market = self._market(snapshot.instrument)
         market.on_book_snapshot(
             snapshot.ts_event,
             snapshot.bid_prices,
@@ -224,7 +240,7 @@ class SimulatedExchange(Ledger):
         closing down its high before its low.
         """
         instrument = bar.instrument
-        market = self._markets[instrument]
+        market = self._market(instrument)
         if not market.has_quote and instrument not in self._trades_seen:
             self._bars_only.add(instrument)
         ts = bar.ts_event
@@ -267,19 +283,19 @@ class SimulatedExchange(Ledger):
             working,
             self._instruments[instrument_id],
             self._positions[instrument_id],
-            self._markets[instrument_id],
+            self._market(instrument_id),
             self.config.risk,
             others_gross=others_gross,
             equity=self._equity,
         )
 
     def _mark(self, instrument_id: str) -> float:
-        market = self._markets[instrument_id]
+        market = self._market(instrument_id)
         return market.mid if market.has_quote else market.last_price
 
     def _activate(self, working: Working, ts: int, reports: list[Report]) -> None:
         request = working.request
-        market = self._markets[request.instrument]
+        market = self._market(request.instrument)
         working.reference_mid = market.mid if market.has_quote else market.last_price
         if request.order_type == OrderType.TRAILING_STOP and request.trail is not None:
             working.trail_to(
@@ -298,7 +314,7 @@ class SimulatedExchange(Ledger):
         """An active order meets the book: take what crosses, rest the rest."""
         request = working.request
         instrument = self._instruments[request.instrument]
-        market = self._markets[request.instrument]
+        market = self._market(request.instrument)
         limit = working.limit
         if limit is None and not market.can_take(request.side):
             # Without quotes, a market order on bars fills at the next bar's open, and on
@@ -437,7 +453,7 @@ class SimulatedExchange(Ledger):
                 # A triggered stop is a market order. On a bar path prices move continuously,
                 # so it fills at the stop (or at the open when the bar gapped through it);
                 # on a trade it takes the book if there is one, else fills at the trade price.
-                market = self._markets[request.instrument]
+                market = self._market(request.instrument)
                 if on_bar:
                     fill_price = price if gap else stop
                 elif market.can_take(request.side):
@@ -549,7 +565,7 @@ class SimulatedExchange(Ledger):
             return []
         reports: list[Report] = []
         self._expire(ts, reports)
-        market = self._markets[instrument_id]
+        market = self._market(instrument_id)
         for working in list(self._working.get(instrument_id, ())):
             if not working.status.is_final and working.active:
                 self._on_quote_point(working, market, ts, reports)

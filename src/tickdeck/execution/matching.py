@@ -56,16 +56,16 @@ def _ladder(
         return [(top, math.inf, _ASSUMED)]
     tick = float(instrument.tick_size) * depth.step_ticks
     sign = 1.0 if side == Side.BUY else -1.0
-    prices = instrument.snap_prices([top + sign * tick * i for i in range(depth.levels)])
-    return [(float(prices[0]), size, _BOOK)] + [
-        (float(p), size * depth.size_multiple, _ASSUMED) for p in prices[1:] if p > 0
+    prices = [instrument.snap_price(top + sign * tick * i) for i in range(depth.levels)]
+    return [(prices[0], size, _BOOK)] + [
+        (p, size * depth.size_multiple, _ASSUMED) for p in prices[1:] if p > 0
     ]
 
 
 def _away_from_taker(instrument: Instrument, side: Side, price: float) -> float:
     exact = price / float(instrument.tick_size)
     steps = math.ceil(exact - 1e-9) if side == Side.BUY else math.floor(exact + 1e-9)
-    return float(instrument.ticks_to_prices([steps])[0])
+    return instrument.ticks_to_price(steps)
 
 
 def take(

@@ -24,6 +24,7 @@ differing by a rounding error, which would fake a crossover.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 import numpy.typing as npt
@@ -42,9 +43,17 @@ class SMA:
     """Simple moving average of the last `window` values.
 
     `value` is NaN until `window` values were seen; `ready` says when it is not.
+    ``update(value)`` adds a finite value and returns the average (NaN during
+    warm-up).
     """
 
-    __slots__ = ("_buffer", "_filled", "_last", "_position", "_run", "_total", "_window", "value")
+    # `update` is a closure over local state rather than a method over slots: a
+    # tick strategy calls it once per quote, and cell variables are about a third
+    # cheaper to read and write than attributes.
+    __slots__ = ("_read", "_window", "update")
+
+    update: Callable[[float], float]
+    _read: Callable[[], tuple[float, bool]]
 
     def __init__(self, window: int) -> None:
         self._window = window_parameter("window", window)
@@ -56,52 +65,61 @@ class SMA:
         return self._window
 
     @property
+    def value(self) -> float:
+        """The latest average; NaN during warm-up."""
+        return self._read()[0]
+
+    @property
     def ready(self) -> bool:
         """Whether warm-up is over: `window` values were seen since the last reset."""
-        return self._filled
+        return self._read()[1]
 
     def reset(self) -> None:
         """Forget every value, as if just created."""
-        # Zeros stand for the values not seen yet: during warm-up the value
-        # "leaving" the window is 0.0, which keeps `update` free of a branch.
-        self._buffer = [0.0] * self._window
-        self._position = 0
-        self._total = 0.0
-        self._last = _NAN
-        self._run = 0
-        self._filled = False
-        self.value = _NAN
-
-    def update(self, value: float) -> float:
-        """Add a finite value; return the average, NaN during warm-up."""
-        if value - value != 0.0:  # NaN and ±inf, without a function call
-            raise not_finite("value", value)
-        buffer = self._buffer
-        position = self._position
-        old = buffer[position]
-        buffer[position] = value
-        if value == self._last:
-            self._run += 1
-        else:
-            self._last = value
-            self._run = 1
-        position += 1
-        if position == self._window:
-            position = 0
-            self._filled = True
-            total = window_sum(buffer)  # drift reset, once per window
-        else:
-            total = self._total + (value - old)
-        self._position = position
-        self._total = total
-        if not self._filled:
-            return _NAN
-        mean = value if self._run >= self._window else total / self._window
-        self.value = mean
-        return mean
+        self.update, self._read = _sma_state(self._window)
 
     def __repr__(self) -> str:
         return f"SMA(window={self._window})"
+
+
+def _sma_state(window: int) -> tuple[Callable[[float], float], Callable[[], tuple[float, bool]]]:
+    # Zeros stand for the values not seen yet: during warm-up the value
+    # "leaving" the window is 0.0, which keeps `update` free of a branch.
+    buffer = [0.0] * window
+    position = 0
+    total = 0.0
+    last = _NAN
+    run = 0  # how many of the latest values equal `last`
+    filled = False
+    mean = _NAN
+
+    def update(value: float) -> float:
+        nonlocal position, total, last, run, filled, mean
+        if value - value != 0.0:  # NaN and ±inf, without a function call
+            raise not_finite("value", value)
+        old = buffer[position]
+        buffer[position] = value
+        if value == last:
+            run += 1
+        else:
+            last = value
+            run = 1
+        position += 1
+        if position == window:
+            position = 0
+            filled = True
+            total = window_sum(buffer)  # drift reset, once per window
+        else:
+            total += value - old
+        if not filled:
+            return _NAN
+        mean = value if run >= window else total / window
+        return mean
+
+    def read() -> tuple[float, bool]:
+        return mean, filled
+
+    return update, read
 
 
 class WMA:
