@@ -59,3 +59,10 @@ def postgres_url() -> Iterator[str]:
     """A real PostgreSQL database for this test process (see tests/postgres_server.py)."""
     with postgres_server() as url:
         yield url
+
+
+@pytest.fixture(autouse=True)
+def _private_run_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Commands that save runs save them under the test's folder, never in the checkout."""
+    monkeypatch.setenv("TICKDECK_RUNS", str(tmp_path / "runs"))
+    monkeypatch.delenv("TICKDECK_DATABASE_URL", raising=False)

@@ -22,6 +22,7 @@ PACKAGES = [
     "tickdeck.results",
     "tickdeck.engine",
     "tickdeck.synth",
+    "tickdeck.synth.abm",
     "tickdeck.spec",
     "tickdeck.sweep",
     "tickdeck.cli",

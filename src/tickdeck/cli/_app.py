@@ -14,7 +14,7 @@ import typer
 from rich.markup import escape
 
 from tickdeck import __version__
-from tickdeck.cli import backtest, data, demo, replay
+from tickdeck.cli import backtest, data, demo, replay, runs, strategy
 from tickdeck.cli._console import err_console
 from tickdeck.core import TickdeckError
 
@@ -28,6 +28,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(data.app, name="data")
+app.add_typer(strategy.app, name="strategy")
+app.add_typer(runs.app, name="runs")
+app.command("report")(runs.report)
 app.command("replay")(replay.replay)
 app.command("backtest")(backtest.backtest)
 app.command("demo")(demo.demo)

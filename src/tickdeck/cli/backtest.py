@@ -1,32 +1,32 @@
-"""`tickdeck backtest FILE.py:Class`: run a strategy over catalog data and print its metrics."""
+"""`tickdeck backtest STRATEGY`: run a strategy over catalog data, save the run, print its metrics.
+
+STRATEGY is ``FILE.py:Class``, ``module:Class``, a template name or a JSON
+spec file. Settings come from ``--config FILE.toml`` (see
+`tickdeck.spec.RunFile`), and any option given on the command line overrides
+the file. Every run is saved in the run store (``--no-save`` to skip), and
+``--report`` writes its HTML report. Ctrl-C stops the replay cleanly: the
+partial run is saved, marked incomplete.
+"""
 
 from __future__ import annotations
 
 import json
 import math
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from tickdeck.cli._console import CatalogOption, console
+from tickdeck.cli._console import CatalogOption, DatabaseOption, RunsOption, console, open_store
 from tickdeck.cli.data import _existing
-from tickdeck.core import DataKind, InputError, parse_duration, parse_timestamp
-from tickdeck.engine import BacktestConfig, load_strategy, run_backtest
-from tickdeck.execution import (
-    BpsFee,
-    ConstantLatency,
-    FixedBpsSlippage,
-    LatencyProfile,
-    NoFee,
-    NoSlippage,
-    PerUnitFee,
-)
-from tickdeck.execution.config import ExchangeConfig, SameBarRule
-from tickdeck.execution.queue import ConservativeQueue, ProbabilisticQueue
+from tickdeck.core import InputError, parse_duration
+from tickdeck.engine import run_backtest
 from tickdeck.results.analysis import run_metrics
+from tickdeck.results.metrics import Metrics
+from tickdeck.results.run import RunResult
+from tickdeck.spec import RunFile, load_run_file, parse_run_file, resolve_strategy
 
 __all__ = ["backtest"]
 
@@ -41,15 +41,33 @@ def _params(pairs: list[str]) -> dict[str, str]:
     return values
 
 
-def _ns(text: str | None, field: str) -> int:
-    return 0 if text is None or text == "0" else parse_duration(text, field=field)
+def _settings(config: Path | None, overrides: dict[str, Any]) -> RunFile:
+    """The config file's settings with the command line's on top."""
+    base = load_run_file(config) if config is not None else RunFile()
+    merged = base.model_dump(exclude_defaults=False)
+    for key, value in overrides.items():
+        if value is None:
+            continue
+        section, _, name = key.partition(".")
+        if name:
+            merged[section] = {**merged[section], name: value}
+        else:
+            merged[key] = value
+    return parse_run_file(merged, source="command line and config")
 
 
 def backtest(
-    strategy: Annotated[str, typer.Argument(help="FILE.py:ClassName or module:ClassName.")],
+    strategy: Annotated[
+        str | None,
+        typer.Argument(help="FILE.py:Class, module:Class, a template name or a spec .json."),
+    ] = None,
+    config: Annotated[
+        Path | None, typer.Option("--config", help="TOML file of settings (options override).")
+    ] = None,
     instrument: Annotated[
-        list[str], typer.Option("--instrument", "-i", help="Instrument id (repeat for several).")
-    ],
+        list[str] | None,
+        typer.Option("--instrument", "-i", help="Instrument id (repeat for several)."),
+    ] = None,
     catalog: CatalogOption = Path("catalog"),
     kind: Annotated[
         list[str] | None,
@@ -60,54 +78,76 @@ def backtest(
     param: Annotated[
         list[str] | None, typer.Option("--param", "-p", help="Strategy parameter NAME=VALUE.")
     ] = None,
-    cash: Annotated[float, typer.Option(help="Initial cash, base currency.")] = 1_000_000.0,
-    seed: Annotated[int, typer.Option(help="Seed of every random model.")] = 0,
-    fee_bps: Annotated[float, typer.Option(help="Fee in bps of notional.")] = 0.0,
-    fee_per_unit: Annotated[float, typer.Option(help="Fee per share or contract.")] = 0.0,
-    slippage_bps: Annotated[float, typer.Option(help="Taker slippage in bps.")] = 0.0,
+    cash: Annotated[float | None, typer.Option(help="Initial cash, base currency.")] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed of every random model.")] = None,
+    fee_bps: Annotated[float | None, typer.Option(help="Fee in bps of notional.")] = None,
+    fee_per_unit: Annotated[float | None, typer.Option(help="Fee per share or contract.")] = None,
+    slippage_bps: Annotated[float | None, typer.Option(help="Taker slippage in bps.")] = None,
     latency: Annotated[str | None, typer.Option(help="Order-entry latency, e.g. 5ms.")] = None,
     market_data_latency: Annotated[str | None, typer.Option(help="Market-data latency.")] = None,
     report_latency: Annotated[str | None, typer.Option(help="Report latency.")] = None,
-    queue: Annotated[str, typer.Option(help="conservative or probabilistic.")] = "conservative",
-    same_bar: Annotated[str, typer.Option(help="stop_first, target_first or path.")] = "stop_first",
+    queue: Annotated[str | None, typer.Option(help="conservative or probabilistic.")] = None,
+    same_bar: Annotated[str | None, typer.Option(help="stop_first, target_first or path.")] = None,
+    runs: RunsOption = Path("runs"),
+    database: DatabaseOption = None,
+    save: Annotated[bool, typer.Option(help="Save the run in the run store.")] = True,
+    tag: Annotated[list[str] | None, typer.Option("--tag", help="Tag the saved run.")] = None,
+    report: Annotated[
+        Path | None, typer.Option("--report", help="Also write the run's HTML report here.")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
-    """Run a strategy over catalog data; prints fills, trades and metrics."""
-    if fee_bps and fee_per_unit:
+    """Run a strategy over catalog data; saves the run and prints its metrics."""
+    if fee_bps is not None and fee_per_unit is not None:
         raise InputError("--fee-bps", fee_bps, "either --fee-bps or --fee-per-unit, not both")
-    if queue not in ("conservative", "probabilistic"):
+    if queue is not None and queue not in ("conservative", "probabilistic"):
         raise InputError("--queue", queue, "conservative or probabilistic")
-    try:
-        rule = SameBarRule[same_bar.upper()]
-    except KeyError:
-        raise InputError("--same-bar", same_bar, "stop_first, target_first or path") from None
-    exchange = ExchangeConfig(
-        fees=BpsFee(fee_bps) if fee_bps else PerUnitFee(fee_per_unit) if fee_per_unit else NoFee(),
-        slippage=FixedBpsSlippage(slippage_bps) if slippage_bps else NoSlippage(),
-        queue=ProbabilisticQueue() if queue == "probabilistic" else ConservativeQueue(),
-        same_bar=rule,
+    if same_bar is not None and same_bar not in ("stop_first", "target_first", "path"):
+        raise InputError("--same-bar", same_bar, "stop_first, target_first or path")
+    overrides: dict[str, Any] = {
+        "strategy": strategy,
+        "instruments": instrument or None,
+        "kinds": kind or None,
+        "start": start,
+        "end": end,
+        "cash": cash,
+        "seed": seed,
+        "fills.queue": queue,
+        "fills.same_bar": same_bar,
+    }
+    settings = _settings(config, overrides)
+    simulation = settings.simulation.model_dump()
+    if fee_bps is not None:
+        simulation["fees"] = {"type": "bps", "bps": fee_bps}
+    if fee_per_unit is not None:
+        simulation["fees"] = {"type": "per_unit", "per_unit": fee_per_unit}
+    if slippage_bps is not None:
+        simulation["slippage"] = {"type": "bps", "bps": slippage_bps}
+    for leg, value in (
+        ("order_entry", latency),
+        ("market_data", market_data_latency),
+        ("report", report_latency),
+    ):
+        if value is not None:
+            option = "--latency" if leg == "order_entry" else f"--{leg.replace('_', '-')}-latency"
+            ns = 0 if value.strip() == "0" else parse_duration(value, field=option)
+            simulation["latency"][leg] = {"type": "constant", "ns": ns}
+    settings = parse_run_file(
+        {**settings.model_dump(), "simulation": simulation}, source="command line and config"
     )
-    config = BacktestConfig(
-        instruments=tuple(instrument),
-        kinds=tuple(DataKind.parse(k, field="--kind") for k in (kind or ["quotes"])),
-        start=parse_timestamp(start, field="--start") if start else None,
-        end=parse_timestamp(end, field="--end") if end else None,
-        initial_cash=cash,
-        seed=seed,
-        exchange=exchange,
-        latency=LatencyProfile(
-            market_data=ConstantLatency(_ns(market_data_latency, "--market-data-latency")),
-            order_entry=ConstantLatency(_ns(latency, "--latency")),
-            report=ConstantLatency(_ns(report_latency, "--report-latency")),
-        ),
-    )
-    cls = load_strategy(strategy)
+    if settings.strategy is None:
+        raise InputError("strategy", None, "a strategy argument, or `strategy =` in --config")
+    if not settings.instruments:
+        raise InputError("--instrument", None, "at least one instrument (or `instruments =`)")
+    engine_config = settings.backtest_config()
+    cls = resolve_strategy(settings.strategy)
+    params: dict[str, object] = {**settings.params, **_params(param or [])}
     cat = _existing(catalog)
     total = sum(
         p.rows
-        for k in config.kinds
-        for i in config.instruments
-        for p in cat.partitions(k, i, start=config.start, end=config.end)
+        for k in engine_config.kinds
+        for i in engine_config.instruments
+        for p in cat.partitions(k, i, start=engine_config.start, end=engine_config.end)
     )
     with Progress(
         TextColumn("replaying"),
@@ -120,40 +160,58 @@ def backtest(
     ) as bar:
         task = bar.add_task("replay", total=total)
         result = run_backtest(
-            cat,
-            cls,
-            config,
-            _params(param or []),
-            progress=lambda n: bar.update(task, completed=n),
+            cat, cls, engine_config, params, progress=lambda n: bar.update(task, completed=n)
         )
     metrics = run_metrics(result)
+    run_id = None
+    if save:
+        with open_store(runs, database) as store:
+            run_id = store.save(result, metrics=metrics, tags=tag or ())
+    if report is not None:
+        from tickdeck.results.report import write_report
+
+        write_report(report, result, metrics, run_id=run_id)
     if as_json:
-        typer.echo(
-            json.dumps(
-                {
-                    "strategy": result.strategy,
-                    "params": result.params,
-                    "events": result.events,
-                    "complete": result.complete,
-                    "orders": len(result.orders),
-                    "fills": len(result.fills),
-                    "trades": len(result.trades),
-                    "final_equity": result.final_equity,
-                    "metrics": {
-                        k: (None if isinstance(v, float) and not math.isfinite(v) else v)
-                        for k, v in metrics.to_dict().items()
-                    },
-                },
-                default=str,
-            )
-        )
+        typer.echo(json.dumps(_as_json(result, metrics, run_id), default=str))
         return
+    _print(result, metrics, run_id, report)
+
+
+def _finite(value: object) -> object:
+    return None if isinstance(value, float) and not math.isfinite(value) else value
+
+
+def _as_json(result: RunResult, metrics: Metrics, run_id: str | None) -> dict[str, object]:
+    fidelity = result.fidelity
+    return {
+        "run_id": run_id,
+        "strategy": result.strategy,
+        "params": result.params,
+        "events": result.events,
+        "complete": result.complete,
+        "orders": len(result.orders),
+        "fills": len(result.fills),
+        "trades": len(result.trades),
+        "final_equity": result.final_equity,
+        "fidelity": {
+            "real_events": fidelity.real_events,
+            "synthetic_events": fidelity.synthetic_events,
+            "book_fills": fidelity.book_fills,
+            "heuristic_fills": fidelity.heuristic_fills,
+            "statement": fidelity.statement(),
+        },
+        "metrics": {k: _finite(v) for k, v in metrics.to_dict().items()},
+    }
+
+
+def _print(result: RunResult, metrics: Metrics, run_id: str | None, report: Path | None) -> None:
     status = "" if result.complete else " [red](interrupted: partial run)[/]"
     console.print(
         f"[bold]{result.strategy}[/] {result.params}: {result.events:,} events, "
         f"{len(result.fills):,} fills, {len(result.trades):,} round trips, "
         f"final equity {result.final_equity:,.2f}{status}"
     )
+    console.print(f"data fidelity: {result.fidelity.statement()}")
     table = Table(title="Metrics", title_justify="left")
     table.add_column("metric")
     table.add_column("value", justify="right")
@@ -163,3 +221,7 @@ def backtest(
         shown = f"{value:,.6g}" if isinstance(value, float) else f"{value:,}"
         table.add_row(name.replace("_", " "), shown)
     console.print(table)
+    if run_id is not None:
+        console.print(f"saved as run [bold]{run_id}[/] (tickdeck runs show {run_id[:13]})")
+    if report is not None:
+        console.print(f"report: {report}")

@@ -112,6 +112,8 @@ class _Engine:
         self._exchange = SimulatedExchange(instruments, config.exchange, equity=self.equity)
         self._recorder = EquityRecorder(self._portfolio)
         self._heap: list[tuple[int, int, _Action, Any]] = []
+        self._last_arrival = -(2**63)
+        self._last_report = -(2**63)
         self._seq = 0
         self._now = config.start or 0
         self._next_id = 1
@@ -157,12 +159,12 @@ class _Engine:
         self._orders[order_id] = Order(
             order_id, request, OrderStatus.SUBMITTED, self._now, self._now
         )
-        arrival = self._now + self.config.latency.order_entry.sample_ns(self._rng)
+        arrival = self._order_arrival()
         self._schedule(arrival, self._arrive, (order_id, request))
         return order_id
 
     def cancel(self, order_id: int) -> None:
-        arrival = self._now + self.config.latency.order_entry.sample_ns(self._rng)
+        arrival = self._order_arrival()
         self._schedule(arrival, self._arrive_cancel, order_id)
 
     def modify(
@@ -173,7 +175,7 @@ class _Engine:
         limit_price: float | None = None,
         stop_price: float | None = None,
     ) -> None:
-        arrival = self._now + self.config.latency.order_entry.sample_ns(self._rng)
+        arrival = self._order_arrival()
         self._schedule(arrival, self._arrive_modify, (order_id, quantity, limit_price, stop_price))
 
     def position(self, instrument: str) -> float:
@@ -318,12 +320,20 @@ class _Engine:
 
     # -- actions --------------------------------------------------------------
 
+    def _order_arrival(self) -> int:
+        # One session to the venue: messages arrive in the order they were sent,
+        # whatever the latency draws (a cancel never overtakes its order).
+        arrival = self._now + self.config.latency.order_entry.sample_ns(self._rng)
+        arrival = max(arrival, self._last_arrival)
+        self._last_arrival = arrival
+        return arrival
+
     def _report(self, report: OrderUpdate | Fill) -> None:
-        self._schedule(
-            report.ts + self.config.latency.report.sample_ns(self._rng),
-            self._deliver_report,
-            report,
-        )
+        # Reports come back over that session in order too: a fill never after its FILLED.
+        delivery = report.ts + self.config.latency.report.sample_ns(self._rng)
+        delivery = max(delivery, self._last_report)
+        self._last_report = delivery
+        self._schedule(delivery, self._deliver_report, report)
 
     def _arrive(self, time: int, payload: tuple[int, OrderRequest]) -> None:
         order_id, request = payload

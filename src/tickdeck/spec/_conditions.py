@@ -68,9 +68,7 @@ class ConstantOperand(BaseModel):
     name: Name | None = None
 
 
-Operand = Annotated[
-    PriceOperand | IndicatorOperand | ConstantOperand, Field(discriminator="type")
-]
+Operand = Annotated[PriceOperand | IndicatorOperand | ConstantOperand, Field(discriminator="type")]
 
 
 class CompareSpec(BaseModel):

@@ -101,7 +101,7 @@ def resolve_instrument(strategy: Strategy, name: str, *, field: str = "instrumen
     Raises `InputError` naming the parameter when `name` is not in the run.
     """
     # Strategy has no public read of the run's instruments: the context is the only source.
-    available = strategy._context.instruments
+    available = strategy.instruments
     if not name:
         if len(available) != 1:
             raise InputError(

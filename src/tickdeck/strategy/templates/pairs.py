@@ -98,7 +98,7 @@ class PairsTrading(Strategy):
         self.zscore = _NAN  # the latest z-score, for inspection
 
     def on_start(self) -> None:
-        instruments = self._context.instruments  # Strategy has no public read of them
+        instruments = self.instruments
         first = instruments[0]
         second = instruments[1] if len(instruments) > 1 else ""
         self._a = resolve_instrument(self, self.leg_a or first, field="leg_a")
