@@ -14,7 +14,7 @@ import typer
 from rich.markup import escape
 
 from tickdeck import __version__
-from tickdeck.cli import backtest, data, demo, replay, runs, strategy
+from tickdeck.cli import backtest, data, demo, replay, runs, strategy, synth
 from tickdeck.cli._console import err_console
 from tickdeck.core import TickdeckError
 
@@ -30,6 +30,7 @@ app = typer.Typer(
 app.add_typer(data.app, name="data")
 app.add_typer(strategy.app, name="strategy")
 app.add_typer(runs.app, name="runs")
+app.add_typer(synth.app, name="synth")
 app.command("report")(runs.report)
 app.command("replay")(replay.replay)
 app.command("backtest")(backtest.backtest)

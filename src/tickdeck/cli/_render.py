@@ -13,6 +13,8 @@ from tickdeck.core import format_timestamp
 from tickdeck.data.catalog import PartitionInfo
 from tickdeck.data.catalog.inspect import InstrumentInfo
 from tickdeck.data.cleaning import RULES, CleaningReport
+from tickdeck.results.metrics import Metrics
+from tickdeck.results.report import METRIC_LABELS, format_metric
 
 __all__ = ["arrow_table", "cleaning_table", "duration", "info_tables", "listing_table"]
 
@@ -163,4 +165,15 @@ def arrow_table(result: pa.Table, *, limit: int) -> Table:
         table.add_row(*(Text("" if v is None else str(v)) for v in row.values()))
     if result.num_rows > limit:
         table.caption = f"{limit} of {result.num_rows:,} rows shown"
+    return table
+
+
+def metrics_table(metrics: Metrics, *, currency: str = "") -> Table:
+    """Every metric, labelled and formatted as the HTML report shows it."""
+    table = Table(title="Metrics", title_justify="left")
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    for name, value in metrics.to_dict().items():
+        if name in METRIC_LABELS:
+            table.add_row(METRIC_LABELS[name], format_metric(name, value, currency=currency))
     return table

@@ -17,8 +17,8 @@ from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
+from tickdeck.cli import _render
 from tickdeck.cli._console import CatalogOption, DatabaseOption, RunsOption, console, open_store
 from tickdeck.cli.data import _existing
 from tickdeck.core import InputError, parse_duration
@@ -212,15 +212,7 @@ def _print(result: RunResult, metrics: Metrics, run_id: str | None, report: Path
         f"final equity {result.final_equity:,.2f}{status}"
     )
     console.print(f"data fidelity: {result.fidelity.statement()}")
-    table = Table(title="Metrics", title_justify="left")
-    table.add_column("metric")
-    table.add_column("value", justify="right")
-    for name, value in metrics.to_dict().items():
-        if value is None:
-            continue
-        shown = f"{value:,.6g}" if isinstance(value, float) else f"{value:,}"
-        table.add_row(name.replace("_", " "), shown)
-    console.print(table)
+    console.print(_render.metrics_table(metrics))
     if run_id is not None:
         console.print(f"saved as run [bold]{run_id}[/] (tickdeck runs show {run_id[:13]})")
     if report is not None:

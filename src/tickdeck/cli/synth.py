@@ -57,6 +57,7 @@ from tickdeck.synth import (
     synthetic_instrument,
     write_to_catalog,
 )
+from tickdeck.synth.abm import AbmConfig, simulate_abm, write_abm_to_catalog
 
 __all__ = ["app"]
 
@@ -349,6 +350,75 @@ def gbm(
     for target in targets:
         _report([s for s in summaries if s.instrument_id == target.id], seconds, as_json=False)
     console.print(f"from {format_timestamp(start_ns)} to {format_timestamp(end_ns)}")
+
+
+@app.command()
+def abm(
+    instrument: Annotated[str, typer.Option("--instrument", "-i", help="Instrument id.")],
+    catalog: CatalogOption = _DEFAULT_CATALOG,
+    price: Annotated[float, typer.Option(help="Initial price, on the tick grid.")] = 100.0,
+    start: Annotated[str, typer.Option(help="Start time (ISO 8601, UTC).")] = "2024-01-02T14:30",
+    duration: Annotated[str, typer.Option(help="Simulated time, e.g. 30m or 6h.")] = "30m",
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            help="JSON file of agent settings (noise, market_makers, momentum, fundamental, "
+            "warmup_ns, snapshot_interval_ns, price_levels, max_resting_orders).",
+        ),
+    ] = None,
+    output: OutputOption = None,
+    seed: Seed = 0,
+    mode: Annotated[str, typer.Option(help="merge or replace existing days.")] = "merge",
+    tick_size: Annotated[str | None, typer.Option(help="Define new instruments: tick.")] = None,
+    lot_size: Annotated[str, typer.Option(help="New instruments: size increment.")] = "1",
+    currency: Annotated[str | None, typer.Option(help="New instruments: currency.")] = None,
+    asset_class: Annotated[str | None, typer.Option(help="New instruments: asset class.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+) -> None:
+    """Run the agent-based order book and write its L3, L2, trades and quotes to the catalog."""
+    if mode not in ("merge", "replace"):
+        raise InputError("--mode", mode, "merge or replace")
+    cat = Catalog(catalog)
+    target = _target(_define(cat, instrument, tick_size, lot_size, currency, asset_class), output)
+    settings: dict[str, Any] = {}
+    if config is not None:
+        try:
+            settings = json.loads(config.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise InputError(
+                "--config", str(config), "a readable JSON file", hint=exc.strerror
+            ) from None
+        except json.JSONDecodeError as exc:
+            raise InputError(
+                "--config",
+                str(config),
+                f"JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})",
+            ) from None
+        if not isinstance(settings, dict):
+            raise InputError("--config", str(config), "a JSON object of agent settings")
+    start_ns = parse_timestamp(start, field="--start")
+    abm_config = AbmConfig.from_dict(
+        {
+            **settings,
+            "instrument": target,
+            "initial_price": price,
+            "start_ns": start_ns,
+            "duration_ns": parse_duration(duration, field="--duration"),
+        }
+    )
+    started = time.perf_counter()
+    with _progress(as_json) as bar:
+        task = bar.add_task(target.id, total=abm_config.duration_ns)
+        result = simulate_abm(
+            abm_config,
+            seed,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
+        summaries = write_abm_to_catalog(cat, result, mode=mode)  # type: ignore[arg-type]
+    _report(summaries, time.perf_counter() - started, as_json)
+    if result.dropped_orders and not as_json:
+        console.print(f"[yellow]{result.dropped_orders:,} agent orders found the book full[/]")
 
 
 def _facts(

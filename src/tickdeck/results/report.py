@@ -35,7 +35,12 @@ from pathlib import Path
 from tickdeck.core.errors import InputError
 from tickdeck.core.files import durable_replace
 from tickdeck.core.timestamps import format_timestamp
-from tickdeck.results._report_format import format_duration, format_metric, format_money
+from tickdeck.results._report_format import (
+    METRIC_FORMATS,
+    format_duration,
+    format_metric,
+    format_money,
+)
 from tickdeck.results._report_plots import (
     Chart,
     drawdown_chart,
@@ -54,7 +59,10 @@ from tickdeck.results.analysis import run_metrics
 from tickdeck.results.metrics.summary import Metrics
 from tickdeck.results.run import RunResult
 
-__all__ = ["format_metric", "render_report", "write_report"]
+__all__ = ["METRIC_LABELS", "format_metric", "render_report", "write_report"]
+
+#: Each metric's human label, by `Metrics` field name.
+METRIC_LABELS: dict[str, str] = {name: label for name, (label, _, _) in METRIC_FORMATS.items()}
 
 _CSS = resources.files("tickdeck.results").joinpath("_report.css").read_text("utf-8")
 _JS = resources.files("tickdeck.results").joinpath("_report.js").read_text("utf-8")

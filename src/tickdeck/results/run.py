@@ -138,11 +138,13 @@ class Fidelity:
         ]
         if fills:
             detail = ", ".join(
-                f"{basis.label} {n}" for basis, n in sorted(self.fills_by_basis.items()) if n
+                f"{basis.label.replace('_', ' ')} {n:,}"
+                for basis, n in sorted(self.fills_by_basis.items())
+                if n
             )
             parts.append(
-                f"{self.book_fills} of {fills} fills book-driven, "
-                f"{self.heuristic_fills} heuristic ({detail})"
+                f"{self.book_fills:,} of {fills:,} fills book-driven, "
+                f"{self.heuristic_fills:,} heuristic ({detail})"
             )
         else:
             parts.append("no fills")
