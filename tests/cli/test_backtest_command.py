@@ -64,7 +64,7 @@ def test_a_run_prints_its_fills_and_metrics(
     assert run(argv(catalog, path, "--fee-bps", "1")) == 0
     out = capsys.readouterr().out
     assert "EveryNth" in out
-    assert "sharpe ratio" in out
+    assert "Sharpe ratio" in out
 
 
 @pytest.mark.parametrize(
