@@ -165,7 +165,7 @@ class RejectReason(_Parseable):
     MAX_POSITION = 8
     MAX_ORDER_SIZE = 9
     MAX_ORDER_NOTIONAL = 10
-    INSUFFICIENT_BUYING_POWER = 11
+    # 11 was a buying-power reason; `MAX_LEVERAGE` is that check (leverage 1 = cash only).
     MAX_LEVERAGE = 12
     ORDER_NOT_OPEN = 13
     EXPIRE_TIME_PASSED = 14

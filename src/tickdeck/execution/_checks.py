@@ -23,19 +23,19 @@ def pre_trade_check(
     others_gross: Callable[[], float],
     equity: Callable[[], float] | None,
 ) -> RejectReason:
-    """The first rule the order breaks, in this order: grid and quantity, expiry,
+    """The first rule the order breaks, in this order: price grid, lot size, expiry,
     reduce-only, order size, order notional, position, leverage; NONE if it breaks none.
 
     Notional uses the order's limit (or stop) price, else the price it would take.
     Leverage is the gross exposure of all positions after the order over equity.
     """
     request = working.request
-    lots = request.quantity / float(instrument.lot_size)
-    if abs(lots - round(lots)) > 1e-9 * max(1.0, lots):
-        return RejectReason.INVALID_QUANTITY
     for price in (request.limit_price, request.stop_price):
         if price is not None and instrument.is_off_grid(price):
             return RejectReason.INVALID_PRICE
+    lots = request.quantity / float(instrument.lot_size)
+    if abs(lots - round(lots)) > 1e-9 * max(1.0, lots):
+        return RejectReason.INVALID_QUANTITY
     if request.time_in_force == TimeInForce.GTD and (request.expire_ns or 0) <= working.ts_created:
         return RejectReason.EXPIRE_TIME_PASSED
     signed = request.quantity if request.side == Side.BUY else -request.quantity
