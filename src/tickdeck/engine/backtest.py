@@ -49,8 +49,11 @@ from tickdeck.execution import ConstantLatency, LatencyProfile
 from tickdeck.execution.config import ExchangeConfig
 from tickdeck.execution.exchange import SimulatedExchange
 from tickdeck.feed import Replay
-from tickdeck.portfolio import ClosedLot, EquityRecorder, Portfolio
-from tickdeck.results.run import EquityArrays, PriceMarks, RoundTrip, RunResult
+from tickdeck.portfolio import EquityRecorder, Portfolio
+from tickdeck.results._columns import FillColumns, MarkColumns
+from tickdeck.results._order_columns import OrderColumns
+from tickdeck.results._trips import RoundTripLog
+from tickdeck.results.run import EquityArrays, RunResult
 from tickdeck.strategy.base import Strategy
 
 __all__ = ["BacktestConfig", "run_backtest"]
@@ -106,10 +109,21 @@ class _Engine:
         instruments = {i: catalog.instrument(i) for i in config.instruments}
         self._instruments = instruments
         self._rng = np.random.default_rng(config.seed)
+        # What the run keeps per fill, order and round trip goes into typed columns (about
+        # 60 bytes a row), never as objects: a long run makes millions of them.
         self._portfolio = Portfolio(
-            instruments, initial_cash=config.initial_cash, base_currency=config.base_currency
+            instruments,
+            initial_cash=config.initial_cash,
+            base_currency=config.base_currency,
+            keep_closed_lots=False,
         )
-        self._exchange = SimulatedExchange(instruments, config.exchange, equity=self.equity)
+        self._trips = RoundTripLog()
+        # Finished orders: the exchange writes each one's final state here; orders the
+        # strategy has not yet seen finish are in `_open`, whose snapshots win at the end.
+        self._finished = OrderColumns()
+        self._exchange = SimulatedExchange(
+            instruments, config.exchange, equity=self.equity, finished=self._finished
+        )
         self._recorder = EquityRecorder(self._portfolio)
         self._heap: list[tuple[int, int, _Action, Any]] = []
         self._last_arrival = -(2**63)
@@ -117,8 +131,8 @@ class _Engine:
         self._seq = 0
         self._now = config.start or 0
         self._next_id = 1
-        self._orders: dict[int, Order] = {}
-        self._fills: list[Fill] = []
+        self._open: dict[int, Order] = {}  # as the strategy last saw them, until final
+        self._fills = FillColumns()
         self._quotes: dict[str, Quote] = {}
         # Quotes mark the portfolio lazily: only when equity is read or sampled.
         self._marked: dict[str, Quote | None] = {}
@@ -126,9 +140,7 @@ class _Engine:
         self._next_sample = 0
         # A quote at or after this time needs more than the fast path: bars or a sample.
         self._watch_from = 0
-        self._mark_instrument: list[str] = []
-        self._mark_ts: list[int] = []
-        self._mark_price: list[float] = []
+        self._marks = MarkColumns(config.instruments)
         # After the data ends, timers stop: a timer that re-arms itself must not run forever.
         self._timers_until = 2**63 - 1
         self.strategy: Strategy | None = None
@@ -156,9 +168,7 @@ class _Engine:
     def submit(self, request: OrderRequest) -> int:
         order_id = self._next_id
         self._next_id += 1
-        self._orders[order_id] = Order(
-            order_id, request, OrderStatus.SUBMITTED, self._now, self._now
-        )
+        self._open[order_id] = Order(order_id, request, OrderStatus.SUBMITTED, self._now, self._now)
         arrival = self._order_arrival()
         self._schedule(arrival, self._arrive, (order_id, request))
         return order_id
@@ -198,7 +208,7 @@ class _Engine:
     def open_orders(self, instrument: str | None = None) -> list[Order]:
         return [
             o
-            for o in self._orders.values()
+            for o in self._open.values()
             if not o.status.is_final and (instrument is None or o.request.instrument == instrument)
         ]
 
@@ -340,8 +350,15 @@ class _Engine:
         for report in self._exchange.submit(order_id, request, time):
             self._report(report)
 
+    def _submitted(self, order_id: int) -> bool:
+        """Whether `order_id` is an id the order verbs returned (1, 2, ... in order)."""
+        try:
+            return 0 < order_id < self._next_id
+        except TypeError:
+            return False
+
     def _arrive_cancel(self, time: int, order_id: int) -> None:
-        if order_id not in self._orders:
+        if not self._submitted(order_id):
             raise InputError("order_id", order_id, "an id returned by an order verb")
         for report in self._exchange.cancel(order_id, time):
             self._report(report)
@@ -350,7 +367,7 @@ class _Engine:
         self, time: int, payload: tuple[int, float | None, float | None, float | None]
     ) -> None:
         order_id, quantity, limit_price, stop_price = payload
-        if order_id not in self._orders:
+        if not self._submitted(order_id):
             raise InputError("order_id", order_id, "an id returned by an order verb")
         reports = self._exchange.modify(
             order_id, time, quantity=quantity, limit_price=limit_price, stop_price=stop_price
@@ -362,24 +379,30 @@ class _Engine:
         assert self.strategy is not None  # set by run() before any delivery
         self._now = time
         if isinstance(report, Fill):
-            self._portfolio.apply(report)
+            closed = self._portfolio.apply(report).closed_lots
+            if closed:
+                self._trips.add(closed)
             self._fills.append(report)
             self._sample(time)
             self.strategy.on_fill(report)
         else:
-            self._orders[report.order.order_id] = report.order
+            order = report.order
+            if order.status.is_final:
+                # Reports arrive in the order they were made: no fill of it comes after this.
+                self._open.pop(order.order_id, None)
+                self._trips.order_done(order.order_id)
+            else:
+                self._open[order.order_id] = order
             self.strategy.on_order(report)
 
     def _sample(self, time: int) -> None:
         """One point of the equity curve, and each instrument's price beside it."""
         self._sync_marks()
         self._recorder.sample(time)
-        for instrument in self.config.instruments:
+        for index, instrument in enumerate(self.config.instruments):
             price = self._portfolio.valuation_price(instrument)
             if price == price:
-                self._mark_instrument.append(instrument)
-                self._mark_ts.append(time)
-                self._mark_price.append(price)
+                self._marks.append(index, time, price)
 
     def _bars_and_sample(self, time: int, instrument: str, price: float, size: float) -> None:
         builders = self._bars.get(instrument)
@@ -448,7 +471,12 @@ class _Engine:
 
     def result(self, strategy: Strategy, catalog: Catalog, complete: bool) -> RunResult:
         curve = self._recorder.curve()
-        trades = _round_trips(self._portfolio.closed_lots)
+        # Orders the exchange finished are in the log; the strategy's view of the others
+        # (open, or final where the report was still on its way: an interrupted run) wins.
+        for order in self._open.values():
+            self._finished.put(order)
+        self._finished.freeze()
+        self._fills.freeze()
         return RunResult(
             strategy=type(strategy).__qualname__,
             params=strategy.params,
@@ -458,50 +486,17 @@ class _Engine:
             data_fingerprint=_fingerprint(catalog, self.config),
             events=self.events,
             complete=complete,
-            orders=tuple(self._orders.values()),  # every report was delivered: the final states
-            fills=tuple(self._fills),
-            trades=trades,
+            orders=self._finished,
+            fills=self._fills,
+            trades=self._trips.finish(),
             equity=EquityArrays(
                 curve.ts, curve.equity, curve.cash, curve.gross_exposure, curve.net_exposure
             ),
             initial_cash=self.config.initial_cash,
             final_equity=self.equity(),
             synthetic_events=_synthetic_events(catalog, self.config, self.last_recv, complete),
-            marks=PriceMarks(
-                np.array(self._mark_instrument, dtype=np.str_),
-                np.array(self._mark_ts, dtype=np.int64),
-                np.array(self._mark_price, dtype=np.float64),
-            ),
+            marks=self._marks.marks(),
         )
-
-
-def _round_trips(lots: Sequence[ClosedLot]) -> tuple[RoundTrip, ...]:
-    """One round trip per (entry order, exit order) pair, in the order they closed.
-
-    FIFO accounting closes one lot per entry fill, and an order filled in
-    several pieces (walking the book) makes several lots; a trader counts the
-    order pair once, at its quantity-weighted prices.
-    """
-    groups: dict[tuple[str, int, int], list[ClosedLot]] = {}
-    for lot in lots:
-        groups.setdefault((lot.instrument, lot.entry_order_id, lot.exit_order_id), []).append(lot)
-    trips = []
-    for (instrument, _, _), parts in groups.items():
-        quantity = sum(p.quantity for p in parts)
-        trips.append(
-            RoundTrip(
-                instrument,
-                int(parts[0].side),
-                quantity,
-                min(p.entry_ts for p in parts),
-                sum(p.entry_price * p.quantity for p in parts) / quantity,
-                max(p.exit_ts for p in parts),
-                sum(p.exit_price * p.quantity for p in parts) / quantity,
-                math.fsum(p.gross_pnl for p in parts),
-                math.fsum(p.fees for p in parts),
-            )
-        )
-    return tuple(trips)
 
 
 def _fingerprint(catalog: Catalog, config: BacktestConfig) -> str:

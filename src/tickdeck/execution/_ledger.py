@@ -2,6 +2,12 @@
 
 `SimulatedExchange` extends it with the fill rules; this part only records
 what the rules decide, so the bookkeeping is written once.
+
+An order's mutable `Working` state lives only while the order is open. Once
+final, the order is written, as its last snapshot, into a columnar log of
+finished orders (`OrderColumns`, about 60 bytes an order) and its `Working`
+is dropped: a long run finishes millions of orders, and the log is all that a
+late cancel or modify needs (it is refused with the order as it ended).
 """
 
 from __future__ import annotations
@@ -10,10 +16,11 @@ import math
 from collections.abc import Mapping
 
 from tickdeck.core import Fill, FillBasis, Instrument, Liquidity, OrderStatus, RejectReason, Side
-from tickdeck.core.orders import OrderUpdate
+from tickdeck.core.orders import Order, OrderUpdate
 from tickdeck.execution._working import Working
 from tickdeck.execution.config import ExchangeConfig
 from tickdeck.execution.market import MarketState
+from tickdeck.results._order_columns import OrderColumns
 
 __all__ = ["NEVER", "Ledger", "Report"]
 
@@ -22,16 +29,26 @@ NEVER = 2**63 - 1
 
 
 class Ledger:
-    """Orders by id and by instrument, net positions, and the next expiry time."""
+    """Open orders by id and by instrument, finished orders, net positions, the next expiry.
 
-    def __init__(self, instruments: Mapping[str, Instrument], config: ExchangeConfig) -> None:
+    `finished` is the log finished orders are written to (a new one if None):
+    the engine passes its own, to read the run's orders from it at the end.
+    """
+
+    def __init__(
+        self,
+        instruments: Mapping[str, Instrument],
+        config: ExchangeConfig,
+        finished: OrderColumns | None = None,
+    ) -> None:
         self.config = config
         self._instruments = dict(instruments)
         self._markets = {
             i: MarketState(volume_window_ns=config.volume_window_ns) for i in self._instruments
         }
         self._working: dict[str, list[Working]] = {}
-        self._orders: dict[int, Working] = {}
+        self._orders: dict[int, Working] = {}  # open orders only
+        self._finished = finished if finished is not None else OrderColumns()
         self._children: dict[int, list[Working]] = {}  # bracket children by parent id
         self._positions: dict[str, float] = dict.fromkeys(self._instruments, 0.0)
         self._next_expiry = NEVER
@@ -82,8 +99,10 @@ class Ledger:
         working.add_fill(price, quantity)
         done = working.remaining <= 1e-12 * max(1.0, working.quantity)
         status = OrderStatus.FILLED if done else OrderStatus.PARTIALLY_FILLED
-        reports.append(working.change(status, ts))
+        update = working.change(status, ts)
+        reports.append(update)
         if done:
+            self._retire(working, update.order)
             self._remove(working)
             self._on_final(working, ts, reports)
         if request.oco_group is not None:
@@ -102,8 +121,36 @@ class Ledger:
         if working.status.is_final:
             return
         self._remove(working)
-        reports.append(working.finish(status, ts, reason))
+        update = working.finish(status, ts, reason)
+        reports.append(update)
+        self._retire(working, update.order)
         self._on_final(working, ts, reports)
+
+    def _retire(self, working: Working, final: Order) -> None:
+        """A final order leaves the open orders for the log, as its last snapshot `final`."""
+        self._orders.pop(working.order_id, None)
+        self._finished.put(final)
+
+    def _status(self, order_id: int) -> OrderStatus | None:
+        """The status of order `order_id`, open or finished; None if it was never submitted."""
+        working = self._orders.get(order_id)
+        return working.status if working is not None else self._finished.status(order_id)
+
+    def _refuse(self, order_id: int, ts: int, reports: list[Report]) -> Working | None:
+        """The open order `order_id`; for a finished one, its refusal is reported (None).
+
+        An unknown id is neither: None and no report.
+        """
+        working = self._orders.get(order_id)
+        if working is not None and not working.status.is_final:
+            return working
+        if working is not None:
+            reports.append(working.rejection(ts, RejectReason.ORDER_NOT_OPEN))
+            return None
+        final = self._finished.get(order_id)
+        if final is not None:
+            reports.append(OrderUpdate(ts, final, refused=RejectReason.ORDER_NOT_OPEN))
+        return None
 
     def _on_final(self, working: Working, ts: int, reports: list[Report]) -> None:
         """Bracket children follow their parent: activated by its fill, cancelled without one."""

@@ -40,6 +40,7 @@ from tickdeck.execution._working import Working
 from tickdeck.execution.config import ExchangeConfig, SameBarRule
 from tickdeck.execution.market import MarketState
 from tickdeck.execution.matching import take
+from tickdeck.results._order_columns import OrderColumns
 
 __all__ = ["Report", "SimulatedExchange"]
 
@@ -50,6 +51,9 @@ class SimulatedExchange(Ledger):
     """Matches our orders against replayed data for a set of instruments.
 
     `equity` (optional) returns the account equity for the leverage check.
+    `finished` (optional) is the log that finished orders are written to
+    (see `tickdeck.execution._ledger`); the engine passes the one it reads
+    the run's orders from.
     """
 
     def __init__(
@@ -58,8 +62,9 @@ class SimulatedExchange(Ledger):
         config: ExchangeConfig | None = None,
         *,
         equity: Callable[[], float] | None = None,
+        finished: OrderColumns | None = None,
     ) -> None:
-        super().__init__(instruments, config or ExchangeConfig())
+        super().__init__(instruments, config or ExchangeConfig(), finished)
         self._trades_seen: set[str] = set()
         self._bars_only: set[str] = set()
         self._equity = equity
@@ -86,7 +91,14 @@ class SimulatedExchange(Ledger):
         return self._positions[instrument_id]
 
     def order(self, order_id: int) -> Order:
-        return self._orders[order_id].snapshot()
+        """Order `order_id` as it is now; KeyError if it was never submitted."""
+        working = self._orders.get(order_id)
+        if working is not None:
+            return working.snapshot()
+        final = self._finished.get(order_id)
+        if final is None:
+            raise KeyError(order_id)
+        return final
 
     def open_orders(self, instrument_id: str | None = None) -> list[Order]:
         return [
@@ -100,7 +112,7 @@ class SimulatedExchange(Ledger):
 
     def submit(self, order_id: int, request: OrderRequest, ts: int) -> list[Report]:
         """An order arrives at the exchange at `ts`."""
-        if order_id in self._orders:
+        if self._status(order_id) is not None:
             raise InputError("order_id", order_id, "an id not used before")
         working = Working(order_id, request, ts)
         self._orders[order_id] = working
@@ -110,18 +122,18 @@ class SimulatedExchange(Ledger):
         self._expire(ts, reports)
         reason = self._check(working)
         if reason is not RejectReason.NONE:
-            reports.append(working.finish(OrderStatus.REJECTED, ts, reason))
+            self._reject(working, ts, reason, reports)
             return reports
         if request.reduce_only and request.parent_id is None:
             working.quantity = min(working.quantity, abs(self._positions[request.instrument]))
         if request.time_in_force == TimeInForce.DAY:
             working.expire_ns = self.config.day_end(ts)
-        parent = self._orders.get(request.parent_id) if request.parent_id is not None else None
+        parent = self._status(request.parent_id) if request.parent_id is not None else None
         if request.parent_id is not None and parent is None:
-            reports.append(working.finish(OrderStatus.REJECTED, ts, RejectReason.ORDER_NOT_OPEN))
+            self._reject(working, ts, RejectReason.ORDER_NOT_OPEN, reports)
             return reports
         reports.append(working.change(OrderStatus.ACCEPTED, ts))
-        if parent is not None and parent.status is not OrderStatus.FILLED:
+        if parent is not None and parent is not OrderStatus.FILLED:
             working.active = False  # a bracket child waits for its parent to fill
             self._add(working)
             return reports
@@ -132,12 +144,9 @@ class SimulatedExchange(Ledger):
         """A cancel request arrives at `ts`; cancelling a closed order is reported, not raised."""
         reports: list[Report] = []
         self._expire(ts, reports)
-        working = self._orders.get(order_id)
-        if working is None or working.status.is_final:
-            if working is not None:
-                reports.append(working.rejection(ts, RejectReason.ORDER_NOT_OPEN))
-            return reports
-        self._close(working, OrderStatus.CANCELED, ts, reports)
+        working = self._refuse(order_id, ts, reports)
+        if working is not None:
+            self._close(working, OrderStatus.CANCELED, ts, reports)
         return reports
 
     def modify(
@@ -152,10 +161,8 @@ class SimulatedExchange(Ledger):
         """Change an open order's quantity or prices; it loses its queue place (a new order's)."""
         reports: list[Report] = []
         self._expire(ts, reports)
-        working = self._orders.get(order_id)
-        if working is None or working.status.is_final:
-            if working is not None:
-                reports.append(working.rejection(ts, RejectReason.ORDER_NOT_OPEN))
+        working = self._refuse(order_id, ts, reports)
+        if working is None:
             return reports
         instrument = self._instruments[working.request.instrument]
         if quantity is not None and not (quantity > working.filled and math.isfinite(quantity)):
@@ -264,6 +271,14 @@ class SimulatedExchange(Ledger):
             market.bid = market.ask = math.nan
         market.last_price = bar.close
         return reports
+
+    def _reject(
+        self, working: Working, ts: int, reason: RejectReason, reports: list[Report]
+    ) -> None:
+        """Refuse an order on arrival: it never rests, and is final at once."""
+        update = working.finish(OrderStatus.REJECTED, ts, reason)
+        reports.append(update)
+        self._retire(working, update.order)
 
     # -- the rules ------------------------------------------------------------
 

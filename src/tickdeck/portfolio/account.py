@@ -118,6 +118,10 @@ class Portfolio:
     Money (cash, PnL, fees, values, exposures, equity) is always in the base
     currency; positions in instrument units (signed: negative is short);
     prices in each instrument's quote currency; timestamps int64 ns UTC.
+
+    `keep_closed_lots` keeps every closed lot for `closed_lots`. A long run
+    closes millions of lots: the engine turns keeping them off and takes each
+    fill's lots from what `apply` returns (`FillEffect.closed_lots`).
     """
 
     def __init__(
@@ -127,6 +131,7 @@ class Portfolio:
         initial_cash: float,
         base_currency: str = "USD",
         fx: FxRate | None = None,
+        keep_closed_lots: bool = True,
     ) -> None:
         try:
             cash = float(initial_cash)
@@ -164,7 +169,7 @@ class Portfolio:
         self._instruments = MappingProxyType(dict(instruments))
         self._holdings = holdings
         self._open: dict[str, _Holding] = {}  # instruments with a position, in opening order
-        self._closed: list[ClosedLot] = []
+        self._closed: list[ClosedLot] | None = [] if keep_closed_lots else None
         self._fx = fx
         self._initial_cash = cash
         self._cash = cash
@@ -220,7 +225,8 @@ class Portfolio:
         holding.fill_price = float(fill.price)
         holding.fill_ts = fill.ts
         holding.fill_rate = rate
-        self._closed.extend(closed)
+        if closed and self._closed is not None:
+            self._closed.extend(closed)
         if book.position == 0.0:
             self._open.pop(fill.instrument, None)
         else:
@@ -320,7 +326,18 @@ class Portfolio:
 
     @property
     def closed_lots(self) -> tuple[ClosedLot, ...]:
-        """Every lot portion closed so far, in the order closed (a copy)."""
+        """Every lot portion closed so far, in the order closed (a copy).
+
+        Raises:
+            InputError: The portfolio was made with ``keep_closed_lots=False``.
+        """
+        if self._closed is None:
+            raise InputError(
+                "closed_lots",
+                "not kept",
+                "a portfolio made with keep_closed_lots=True",
+                hint="read each fill's lots from apply(fill).closed_lots instead",
+            )
         return tuple(self._closed)
 
     def totals(self) -> tuple[float, float, float, float]:

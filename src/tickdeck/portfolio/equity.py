@@ -5,7 +5,7 @@ The engine decides when to sample (every fill, every bar, every second...);
 preallocated float64 and int64 arrays whose capacity doubles when full, so a
 sample costs amortised O(1) plus one pass over the open positions, and no
 Python object is kept per sample. `EquityRecorder.curve` returns the samples as
-an immutable `EquityCurve`.
+an immutable `EquityCurve` of read-only views (no copy).
 
 There is no separate "position value" column: under full-notional accounting
 (see `tickdeck.portfolio.account`) the value of the positions is exactly the
@@ -16,7 +16,7 @@ name rather than a duplicate array.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 __all__ = ["EquityCurve", "EquityRecorder"]
 
 _COLUMNS = ("equity", "cash", "gross_exposure", "net_exposure")
+_Number = TypeVar("_Number", np.int64, np.float64)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,11 +108,15 @@ class EquityRecorder:
         self._size = n + 1
 
     def curve(self) -> EquityCurve:
-        """The samples so far, as read-only copies (recording may continue)."""
+        """The samples so far, as read-only arrays (recording may continue).
+
+        They are views, not copies: a row once written is never written
+        again (later samples go after it, or into new arrays when the
+        capacity doubles), so the views never change, and a long run's curve
+        is not held twice.
+        """
         n = self._size
-        ts = self._ts[:n].copy()
-        ts.setflags(write=False)
-        equity, cash, gross, net = (_frozen(row[:n]) for row in self._values)
+        ts, equity, cash, gross, net = (_frozen(row[:n]) for row in (self._ts, *self._values))
         return EquityCurve(ts, equity, cash, gross, net)
 
     def _grow(self) -> None:
@@ -124,7 +129,7 @@ class EquityRecorder:
         self._values = values
 
 
-def _frozen(column: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-    copy = column.copy()
-    copy.setflags(write=False)
-    return copy
+def _frozen(column: npt.NDArray[_Number]) -> npt.NDArray[_Number]:
+    view = column.view()
+    view.setflags(write=False)
+    return view

@@ -5,10 +5,17 @@ fingerprint of the data) and what happened (orders, fills, round trips, the
 equity curve), as plain records and numpy arrays, with pandas views for
 analysis. Metrics are computed from it by pure functions; rendering is
 elsewhere.
+
+Orders, fills and round trips are sequences of records: tuples when a result
+is built from records, and, from the engine, read-only columnar logs
+(`tickdeck.results._columns`) that build each record when it is read and
+compare equal to the tuple of the same records. A long run keeps millions of
+fills at a few dozen bytes each that way.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -163,9 +170,9 @@ class RunResult:
     data_fingerprint: str
     events: int
     complete: bool
-    orders: tuple[Order, ...]
-    fills: tuple[Fill, ...]
-    trades: tuple[RoundTrip, ...]
+    orders: Sequence[Order]
+    fills: Sequence[Fill]
+    trades: Sequence[RoundTrip]
     equity: EquityArrays
     initial_cash: float
     final_equity: float
@@ -176,9 +183,14 @@ class RunResult:
     @property
     def fidelity(self) -> Fidelity:
         """Real versus synthetic events, book-driven versus heuristic fills."""
+        from tickdeck.results._columns import FillColumns  # it builds on this module
+
         counts: dict[FillBasis, int] = {}
-        for fill in self.fills:
-            counts[fill.basis] = counts.get(fill.basis, 0) + 1
+        if isinstance(self.fills, FillColumns):
+            counts = self.fills.basis_counts()
+        else:
+            for fill in self.fills:
+                counts[fill.basis] = counts.get(fill.basis, 0) + 1
         return Fidelity(self.events - self.synthetic_events, self.synthetic_events, counts)
 
     def fills_frame(self) -> pd.DataFrame:

@@ -19,6 +19,10 @@ written down in each field's metadata (``tickdeck.enum``, e.g.
 ``OrderStatus``; ``tickdeck.codes``, e.g. ``BUY=1, SELL=-1``). An absent
 optional value (a market order's limit price) is null; NaN is a value (the
 average price of an order never filled) and stays NaN.
+
+A run from the engine keeps its orders, fills and round trips as typed
+columns (`tickdeck.results._columns`): those go into Arrow column by column,
+without a record per row; the tables are the same either way.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from enum import IntEnum
 from typing import Any, TypeVar
 
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 
 from tickdeck.core.enums import (
@@ -46,6 +51,9 @@ from tickdeck.core.enums import (
 from tickdeck.core.errors import DataError, InputError, TickdeckError
 from tickdeck.core.fills import Fill
 from tickdeck.core.orders import Order, OrderRequest
+from tickdeck.results._columns import FillColumns, Names
+from tickdeck.results._order_columns import OrderColumns
+from tickdeck.results._trips import TripColumns
 from tickdeck.results.metrics.summary import Metrics
 from tickdeck.results.run import EquityArrays, PriceMarks, RoundTrip, RunResult
 
@@ -409,8 +417,37 @@ def _fits(value: Any, kind: pa.DataType, enum: type[IntEnum] | None) -> bool:
     return True
 
 
+def _names(names: Names, index: npt.NDArray[np.int32]) -> pa.Array[Any]:
+    """A string column from indices into a short list of distinct strings."""
+    return pa.array(names.names, _STR).take(index)
+
+
+def _from_columns(
+    schema: pa.Schema,
+    columns: Mapping[str, tuple[npt.NDArray[Any], npt.NDArray[np.bool_] | None]],
+    strings: Mapping[str, Names],
+) -> pa.Table:
+    """A table of `schema` from (values, valid) numpy columns; `strings` are name indices."""
+    arrays = []
+    for f in schema:
+        values, valid = columns[f.name]
+        if f.name in strings:
+            arrays.append(_names(strings[f.name], values))
+        else:
+            mask = None if valid is None else ~valid
+            arrays.append(pa.array(values, f.type, mask=mask))
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def _required(columns: Mapping[str, npt.NDArray[Any]]) -> dict[str, tuple[npt.NDArray[Any], None]]:
+    return {name: (values, None) for name, values in columns.items()}
+
+
 def orders_table(orders: Sequence[Order]) -> pa.Table:
     """Orders as a table with `ORDERS_SCHEMA`."""
+    if isinstance(orders, OrderColumns) and orders.frozen and orders.exact_columns:
+        strings = {"instrument": orders.instruments, "tag": orders.tags}
+        return _from_columns(ORDERS_SCHEMA, orders.numpy(), strings)
     requests = [o.request for o in orders]
     columns = {name: [getattr(r, name) for r in requests] for name in _REQUEST_FIELDS}
     columns |= {col: [getattr(o, attr) for o in orders] for col, attr in _ORDER_COLUMNS.items()}
@@ -424,11 +461,21 @@ def _flat_table(name: str, schema: pa.Schema, records: Sequence[object]) -> pa.T
 
 def fills_table(fills: Sequence[Fill]) -> pa.Table:
     """Fills as a table with `FILLS_SCHEMA`."""
+    if isinstance(fills, FillColumns) and fills.frozen and fills.exact_columns:
+        return _from_columns(
+            FILLS_SCHEMA, _required(fills.numpy()), {"instrument": fills.instruments}
+        )
     return _flat_table("fills", FILLS_SCHEMA, fills)
 
 
 def trades_table(trades: Sequence[RoundTrip]) -> pa.Table:
     """Round trips as a table with `TRADES_SCHEMA`; InputError for a side other than 1 or -1."""
+    if isinstance(trades, TripColumns) and trades.frozen and trades.exact_columns:
+        columns = trades.numpy()
+        if np.all(np.abs(columns["side"]) == 1):  # else the checked path names the bad one
+            return _from_columns(
+                TRADES_SCHEMA, _required(columns), {"instrument": trades.instruments}
+            )
     return _flat_table("trades", TRADES_SCHEMA, trades)
 
 
@@ -525,10 +572,13 @@ def marks_table(marks: PriceMarks) -> pa.Table:
     shapes = {"instrument": instrument.shape, "ts": ts.shape, "price": price.shape}
     if len(set(shapes.values())) != 1 or instrument.ndim != 1:
         raise InputError("marks", shapes, "1-d arrays of one length")
-    return pa.table(
-        [pa.array([str(x) for x in instrument.tolist()], _STR), pa.array(ts), pa.array(price)],
-        schema=MARKS_SCHEMA,
+    # Arrow reads a numpy string array as it is; anything else goes through str().
+    names = (
+        pa.array(instrument, _STR)
+        if instrument.dtype.kind == "U"
+        else pa.array([str(x) for x in instrument.tolist()], _STR)
     )
+    return pa.table([names, pa.array(ts), pa.array(price)], schema=MARKS_SCHEMA)
 
 
 def marks_from_table(table: pa.Table, *, source: str = "marks table") -> PriceMarks:
