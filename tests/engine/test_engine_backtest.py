@@ -208,7 +208,7 @@ def _run(catalog: Catalog, strategy: type[Strategy], cfg: BacktestConfig) -> Str
     from tickdeck.engine.backtest import _Engine
     from tickdeck.feed import Replay
 
-    engine = _Engine(catalog, cfg)
+    engine = _Engine({i: catalog.instrument(i) for i in cfg.instruments}, cfg)
     instance = strategy(engine)
     engine.run(instance, Replay(catalog, list(cfg.instruments), kinds=[DataKind.QUOTE]).events())
     return instance

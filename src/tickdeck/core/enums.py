@@ -169,6 +169,7 @@ class RejectReason(_Parseable):
     MAX_LEVERAGE = 12
     ORDER_NOT_OPEN = 13
     EXPIRE_TIME_PASSED = 14
+    UNSUPPORTED_BY_VENUE = 15
 
 
 class Liquidity(_Parseable):

@@ -21,7 +21,7 @@ import heapq
 import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import pyarrow.parquet as pq
@@ -57,6 +57,38 @@ from tickdeck.results.run import EquityArrays, RunResult
 from tickdeck.strategy.base import Strategy
 
 __all__ = ["BacktestConfig", "run_backtest"]
+
+
+class Venue(Protocol):
+    """What the engine asks of the place its orders go: the simulated exchange in a replay,
+    the agent-based market in the closed loop."""
+
+    def submit(
+        self, order_id: int, request: OrderRequest, ts: int
+    ) -> Sequence[OrderUpdate | Fill]: ...
+
+    def cancel(self, order_id: int, ts: int) -> Sequence[OrderUpdate | Fill]: ...
+
+    def modify(
+        self,
+        order_id: int,
+        ts: int,
+        *,
+        quantity: float | None = None,
+        limit_price: float | None = None,
+        stop_price: float | None = None,
+    ) -> Sequence[OrderUpdate | Fill]: ...
+
+    def on_quote(self, quote: Quote) -> Sequence[OrderUpdate | Fill]: ...
+
+    def on_trade(self, trade: Trade) -> Sequence[OrderUpdate | Fill]: ...
+
+    def on_bar(self, bar: Bar) -> Sequence[OrderUpdate | Fill]: ...
+
+    def on_book_delta(self, delta: BookDelta) -> Sequence[OrderUpdate | Fill]: ...
+
+    def on_book_snapshot(self, snapshot: BookSnapshot) -> Sequence[OrderUpdate | Fill]: ...
+
 
 _Action = Callable[[int, Any], None]
 
@@ -104,9 +136,13 @@ class BacktestConfig:
 class _Engine:
     """The strategy's `Context` and the event loop behind it."""
 
-    def __init__(self, catalog: Catalog, config: BacktestConfig) -> None:
+    def __init__(
+        self,
+        instruments: Mapping[str, Instrument],
+        config: BacktestConfig,
+        venue: Callable[[OrderColumns], Venue] | None = None,
+    ) -> None:
         self.config = config
-        instruments = {i: catalog.instrument(i) for i in config.instruments}
         self._instruments = instruments
         self._rng = np.random.default_rng(config.seed)
         # What the run keeps per fill, order and round trip goes into typed columns (about
@@ -121,8 +157,12 @@ class _Engine:
         # Finished orders: the exchange writes each one's final state here; orders the
         # strategy has not yet seen finish are in `_open`, whose snapshots win at the end.
         self._finished = OrderColumns()
-        self._exchange = SimulatedExchange(
-            instruments, config.exchange, equity=self.equity, finished=self._finished
+        self._exchange: Venue = (
+            SimulatedExchange(
+                instruments, config.exchange, equity=self.equity, finished=self._finished
+            )
+            if venue is None
+            else venue(self._finished)
         )
         self._recorder = EquityRecorder(self._portfolio)
         self._heap: list[tuple[int, int, _Action, Any]] = []
@@ -469,7 +509,9 @@ class _Engine:
 
     # -- the result -----------------------------------------------------------
 
-    def result(self, strategy: Strategy, catalog: Catalog, complete: bool) -> RunResult:
+    def result(
+        self, strategy: Strategy, complete: bool, *, fingerprint: str, synthetic_events: int
+    ) -> RunResult:
         curve = self._recorder.curve()
         # Orders the exchange finished are in the log; the strategy's view of the others
         # (open, or final where the report was still on its way: an interrupted run) wins.
@@ -483,7 +525,7 @@ class _Engine:
             config=self.config.describe(),
             seed=self.config.seed,
             version=tickdeck.__version__,
-            data_fingerprint=_fingerprint(catalog, self.config),
+            data_fingerprint=fingerprint,
             events=self.events,
             complete=complete,
             orders=self._finished,
@@ -494,7 +536,7 @@ class _Engine:
             ),
             initial_cash=self.config.initial_cash,
             final_equity=self.equity(),
-            synthetic_events=_synthetic_events(catalog, self.config, self.last_recv, complete),
+            synthetic_events=synthetic_events,
             marks=self._marks.marks(),
         )
 
@@ -565,7 +607,7 @@ def run_backtest(
     Interrupted with Ctrl-C, the run stops cleanly and the result says
     ``complete=False``.
     """
-    engine = _Engine(catalog, config)
+    engine = _Engine({i: catalog.instrument(i) for i in config.instruments}, config)
     instance = strategy(engine, params)
     replay = Replay(
         catalog,
@@ -576,4 +618,9 @@ def run_backtest(
     )
     events = replay.events()
     complete = engine.run(instance, events if progress is None else _counted(events, progress))
-    return engine.result(instance, catalog, complete)
+    return engine.result(
+        instance,
+        complete,
+        fingerprint=_fingerprint(catalog, config),
+        synthetic_events=_synthetic_events(catalog, config, engine.last_recv, complete),
+    )

@@ -23,6 +23,7 @@ from tickdeck.spec._config import backtest_config, run_spec
 from tickdeck.spec._describe import describe
 from tickdeck.spec._english import parse_text
 from tickdeck.spec._errors import SpecError
+from tickdeck.spec._kernel import compiled_unsupported, run_spec_compiled
 from tickdeck.spec._llm import parse_text_with_llm
 from tickdeck.spec._load import json_schema, load_spec, parse_spec
 from tickdeck.spec._model import SPEC_VERSION, SideRules, StrategySpec
@@ -45,6 +46,7 @@ __all__ = [
     "TextResult",
     "backtest_config",
     "compile_strategy",
+    "compiled_unsupported",
     "describe",
     "from_text",
     "json_schema",
@@ -54,6 +56,7 @@ __all__ = [
     "parse_spec",
     "resolve_strategy",
     "run_spec",
+    "run_spec_compiled",
     "spec_parameters",
     "template_names",
     "template_spec",
