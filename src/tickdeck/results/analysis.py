@@ -45,7 +45,12 @@ def run_metrics(result: RunResult, *, risk_free_rate: float = 0.0) -> Metrics:
         result.equity.equity,
         risk_free_rate=risk_free_rate,
         trade_net_pnl=np.array([t.net_pnl for t in result.trades], dtype=np.float64),
-        position_ts_ns=np.array(position_ts, dtype=np.int64) if has_equity else None,
+        # Fills are in the order the account booked them; their venue times can step back
+        # when venue clocks lag (ts_event before ts_recv): the position changed no earlier
+        # than the latest time already seen.
+        position_ts_ns=np.maximum.accumulate(np.array(position_ts, dtype=np.int64))
+        if has_equity
+        else None,
         position=np.array(position_abs, dtype=np.float64) if has_equity else None,
         fill_notional=np.abs(price * quantity),
         fill_side=side,
