@@ -9,7 +9,6 @@ import numpy as np
 import pyarrow as pa
 import pytest
 from hypothesis import settings
-
 from tests.postgres_server import postgres_server
 
 from tickdeck.core import Instrument

@@ -154,3 +154,45 @@ def test_a_template_runs_unchanged_in_the_closed_loop() -> None:
     assert result.trades
     assert {f.order_id for f in result.fills} <= {o.order_id for o in result.orders}
     assert result.config["closed_loop"]["step_ns"] == 1_000_000
+
+
+class CancelAtTheTouch(Recording):
+    """Rests 5 lots at the bid and cancels it on the next quote, every 4 quotes: the
+    market, a step ahead of the strategy, has often filled some of it already."""
+
+    def on_start(self) -> None:
+        super().on_start()
+        self.resting: int | None = None
+
+    def act(self, quote: Quote) -> None:
+        if self.quotes % 4 == 1:
+            self.resting = self.buy(5, limit=quote.bid_price)
+        elif self.quotes % 4 == 2 and self.resting is not None:
+            self.cancel(self.resting)
+            self.resting = None
+
+
+class ModifyAtTheTouch(Recording):
+    """Rests 20 lots at the bid and grows it to 25 twenty quotes later."""
+
+    def act(self, quote: Quote) -> None:
+        if self.quotes % 40 == 1:
+            self.resting = self.buy(20, limit=quote.bid_price)
+        elif self.quotes % 40 == 21:
+            self.modify(self.resting, quantity=25)
+
+
+@pytest.mark.parametrize("strategy", [CancelAtTheTouch, ModifyAtTheTouch])
+@pytest.mark.parametrize("seed", [1, 2])
+def test_fills_the_market_made_before_a_cancel_or_modify_are_all_reported(
+    strategy: type[Strategy], seed: int
+) -> None:
+    result, _ = run(strategy, seed=seed, seconds=8)
+    filled = {o.order_id: o.filled_quantity for o in result.orders}
+    by_order: dict[int, float] = {}
+    for fill in result.fills:
+        by_order[fill.order_id] = by_order.get(fill.order_id, 0.0) + fill.quantity
+    assert result.fills  # the race happened: orders at the touch get hit
+    assert by_order == {k: v for k, v in filled.items() if v}
+    # Never more than ordered: a modify counts what was already filled.
+    assert all(o.filled_quantity <= o.request.quantity for o in result.orders)

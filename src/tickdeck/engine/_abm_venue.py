@@ -27,6 +27,7 @@ from tickdeck.core import (
     BookSnapshot,
     Fill,
     InputError,
+    InvariantError,
     Order,
     OrderRequest,
     OrderStatus,
@@ -113,8 +114,19 @@ class AbmVenue:
         while fills and fills[0].ts <= ts:
             fill = fills.pop(0)
             tracked = self._by_market_id.get(fill.order_id)
-            if tracked is None:  # not one of ours (cannot happen: makers are external)
-                continue
+            if tracked is None:
+                raise InvariantError(f"a maker fill of unknown market order {fill.order_id}")
+            self._fill(tracked, fill, reports)
+        return reports
+
+    def _settle(self, tracked: _Tracked) -> list[Report]:
+        """Report what the market already filled of `tracked` (the step ran ahead of us)."""
+        mine = [f for f in self._maker_fills if f.order_id == tracked.market_id]
+        if not mine:
+            return []
+        self._maker_fills = [f for f in self._maker_fills if f.order_id != tracked.market_id]
+        reports: list[Report] = []
+        for fill in mine:
             self._fill(tracked, fill, reports)
         return reports
 
@@ -166,9 +178,14 @@ class AbmVenue:
     def cancel(self, order_id: int, ts: int) -> list[Report]:
         tracked = self._by_id.get(order_id)
         now = max(ts, self.market.now_ns)
-        if tracked is None or not self.market.cancel(tracked.market_id):
+        if tracked is None:
             return self._refused(order_id, now)
-        reports: list[Report] = []
+        # Fills the market made before the cancel arrived come first: they happened.
+        reports = self._settle(tracked)
+        if tracked.order.status.is_final:
+            return reports + self._refused(order_id, now)
+        if not self.market.cancel(tracked.market_id):
+            raise InvariantError(f"order {order_id} left the book without a fill or a cancel")
         self._close(tracked, OrderStatus.CANCELED, now, reports)
         return reports
 
@@ -185,14 +202,20 @@ class AbmVenue:
         now = max(ts, self.market.now_ns)
         if tracked is None:
             return self._refused(order_id, now)
+        settled = self._settle(tracked)
+        if tracked.order.status.is_final:
+            return settled + self._refused(order_id, now)
         if stop_price is not None:
-            return [OrderUpdate(now, tracked.order, refused=RejectReason.INVALID_PRICE)]
+            return [*settled, OrderUpdate(now, tracked.order, refused=RejectReason.INVALID_PRICE)]
         rest = None if quantity is None else quantity - tracked.filled
         if rest is not None and not rest > 0:
-            return [OrderUpdate(now, tracked.order, refused=RejectReason.INVALID_QUANTITY)]
+            return [
+                *settled,
+                OrderUpdate(now, tracked.order, refused=RejectReason.INVALID_QUANTITY),
+            ]
         reason = self.market.modify(tracked.market_id, price=limit_price, quantity=rest)
         if reason != RejectReason.NONE:
-            return [OrderUpdate(now, tracked.order, refused=reason)]
+            return [*settled, OrderUpdate(now, tracked.order, refused=reason)]
         request = tracked.order.request
         request = replace(
             request,
@@ -200,7 +223,7 @@ class AbmVenue:
             limit_price=request.limit_price if limit_price is None else limit_price,
         )
         tracked.order = tracked.order.evolve(request=request, ts_updated=now)
-        return [OrderUpdate(now, tracked.order)]
+        return [*settled, OrderUpdate(now, tracked.order)]
 
     # -- bookkeeping ------------------------------------------------------------
 

@@ -1,5 +1,9 @@
 """The exchange's order ledger: working orders, positions, fills, closes and expiries.
 
+It also answers the reads (`order`, `open_orders`, `position`, `market`) and
+keeps each instrument's `MarketState`, with the last quote left pending while
+nothing of ours works on the instrument.
+
 `SimulatedExchange` extends it with the fill rules; this part only records
 what the rules decide, so the bookkeeping is written once.
 
@@ -15,7 +19,16 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
-from tickdeck.core import Fill, FillBasis, Instrument, Liquidity, OrderStatus, RejectReason, Side
+from tickdeck.core import (
+    Fill,
+    FillBasis,
+    Instrument,
+    Liquidity,
+    OrderStatus,
+    Quote,
+    RejectReason,
+    Side,
+)
 from tickdeck.core.orders import Order, OrderUpdate
 from tickdeck.execution._working import Working
 from tickdeck.execution.config import ExchangeConfig
@@ -52,6 +65,56 @@ class Ledger:
         self._children: dict[int, list[Working]] = {}  # bracket children by parent id
         self._positions: dict[str, float] = dict.fromkeys(self._instruments, 0.0)
         self._next_expiry = NEVER
+        # The last quote of an instrument with nothing of ours working: applied to its
+        # MarketState only when something reads it, so an idle quote costs one store.
+        self._pending: dict[str, Quote] = {}
+
+    def market(self, instrument_id: str) -> MarketState:
+        """What the exchange knows of `instrument_id`'s market now."""
+        return self._market(instrument_id)
+
+    def position(self, instrument_id: str) -> float:
+        """Net position the exchange has filled for us (units, signed)."""
+        return self._positions[instrument_id]
+
+    def order(self, order_id: int) -> Order:
+        """Order `order_id` as it is now; KeyError if it was never submitted."""
+        working = self._orders.get(order_id)
+        if working is not None:
+            return working.snapshot()
+        final = self._finished.get(order_id)
+        if final is None:
+            raise KeyError(order_id)
+        return final
+
+    def open_orders(self, instrument_id: str | None = None) -> list[Order]:
+        return [
+            w.snapshot()
+            for i, ws in self._working.items()
+            if instrument_id is None or i == instrument_id
+            for w in ws
+        ]
+
+    def _market(self, instrument_id: str) -> MarketState:
+        """The market of `instrument_id` as it is now (a pending quote applied)."""
+        market = self._markets[instrument_id]
+        quote = self._pending.pop(instrument_id, None)
+        if quote is not None:
+            market.on_quote(
+                quote.ts_event, quote.bid_price, quote.ask_price, quote.bid_size, quote.ask_size
+            )
+        return market
+
+    def _mark(self, instrument_id: str) -> float:
+        """The mid, or the last price without a quote (NaN before either)."""
+        market = self._market(instrument_id)
+        return market.mid if market.has_quote else market.last_price
+
+    def _live(self, instrument_id: str) -> list[Working]:
+        """The active open orders of `instrument_id`, in the order they entered the book."""
+        return [
+            w for w in self._working.get(instrument_id, ()) if w.active and not w.status.is_final
+        ]
 
     def _activate(self, working: Working, ts: int, reports: list[Report]) -> None:
         """Bring an accepted order to the market (the rules' entry point)."""
@@ -110,6 +173,19 @@ class Ledger:
                 if other is not working and other.request.oco_group == request.oco_group:
                     self._close(other, OrderStatus.CANCELED, ts, reports)
 
+    def _acknowledge(self, working: Working, ts: int, reports: list[Report]) -> None:
+        """Report an arriving order ACCEPTED, once it has passed every check made on arrival.
+
+        An order refused on arrival (a pre-trade check, post-only, no market) is
+        reported REJECTED only.
+        """
+        if working.status == OrderStatus.SUBMITTED:
+            reports.append(working.change(OrderStatus.ACCEPTED, ts))
+
+    def _trigger(self, working: Working, ts: int, reports: list[Report]) -> None:
+        working.triggered = True
+        reports.append(working.change(OrderStatus.TRIGGERED, ts))
+
     def _close(
         self,
         working: Working,
@@ -125,6 +201,14 @@ class Ledger:
         reports.append(update)
         self._retire(working, update.order)
         self._on_final(working, ts, reports)
+
+    def _reject(
+        self, working: Working, ts: int, reason: RejectReason, reports: list[Report]
+    ) -> None:
+        """Refuse an order on arrival: it never rests, and is final at once."""
+        update = working.finish(OrderStatus.REJECTED, ts, reason)
+        reports.append(update)
+        self._retire(working, update.order)
 
     def _retire(self, working: Working, final: Order) -> None:
         """A final order leaves the open orders for the log, as its last snapshot `final`."""
@@ -153,21 +237,26 @@ class Ledger:
         return None
 
     def _on_final(self, working: Working, ts: int, reports: list[Report]) -> None:
-        """Bracket children follow their parent: activated by its fill, cancelled without one."""
+        """Bracket children follow their parent once it is final."""
         for child in self._children.pop(working.order_id, ()):
-            if child.status.is_final or child.active:
-                continue
-            if working.filled > 0:
-                child.quantity = min(child.quantity, working.filled)
-                if child.request.reduce_only:
-                    child.quantity = min(
-                        child.quantity, abs(self._positions[child.request.instrument])
-                    )
-                child.active = True
-                self._remove(child)
-                self._activate(child, ts, reports)
-            else:
-                self._close(child, OrderStatus.CANCELED, ts, reports)
+            if not child.status.is_final and not child.active:
+                self._follow_parent(child, working.filled, ts, reports)
+
+    def _follow_parent(
+        self, child: Working, parent_filled: float, ts: int, reports: list[Report]
+    ) -> None:
+        """A child of a final parent: active with at most the parent's fill, or cancelled."""
+        quantity = min(child.quantity, parent_filled)
+        if child.request.reduce_only:
+            quantity = min(quantity, abs(self._positions[child.request.instrument]))
+        if not quantity > 0:
+            # No fill to follow (or, reduce-only, no position left to reduce).
+            self._close(child, OrderStatus.CANCELED, ts, reports)
+            return
+        child.quantity = quantity
+        child.active = True
+        self._remove(child)
+        self._activate(child, ts, reports)
 
     def _add(self, working: Working) -> None:
         orders = self._working.setdefault(working.request.instrument, [])
@@ -184,15 +273,27 @@ class Ledger:
                 del self._working[working.request.instrument]
 
     def _expire(self, ts: int, reports: list[Report]) -> None:
-        if ts < self._next_expiry:
-            return
-        upcoming = NEVER
-        for orders in list(self._working.values()):
-            for working in list(orders):
-                if working.expire_ns is None:
-                    continue
-                if working.expire_ns <= ts:
-                    self._close(working, OrderStatus.EXPIRED, working.expire_ns, reports)
-                else:
-                    upcoming = min(upcoming, working.expire_ns)
-        self._next_expiry = upcoming
+        """Close the orders whose expiry is not after `ts`, each stamped with its expiry.
+
+        They go in expiry order, then by id. An expiry can activate bracket
+        children, which may expire in turn: the orders are scanned again
+        whenever one added meanwhile expires before the next in line.
+        """
+        while ts >= self._next_expiry:
+            due: list[tuple[int, int, Working]] = []
+            upcoming = NEVER
+            for orders in self._working.values():
+                for working in orders:
+                    expire_ns = working.expire_ns
+                    if expire_ns is None:
+                        continue
+                    if expire_ns <= ts:
+                        due.append((expire_ns, working.order_id, working))
+                    elif expire_ns < upcoming:
+                        upcoming = expire_ns
+            due.sort(key=lambda d: (d[0], d[1]))
+            self._next_expiry = upcoming  # lowered by `_add` for an order added meanwhile
+            for expire_ns, _, working in due:
+                if self._next_expiry <= expire_ns:
+                    break  # an order added meanwhile expires first: scan again
+                self._close(working, OrderStatus.EXPIRED, expire_ns, reports)

@@ -19,6 +19,7 @@ class Working:
         "best",
         "expire_ns",
         "filled",
+        "is_stop",
         "limit",
         "notional",
         "order_id",
@@ -27,8 +28,10 @@ class Working:
         "reason",
         "reference_mid",
         "request",
+        "seen_size",
         "status",
         "stop",
+        "traded",
         "triggered",
         "ts_created",
         "ts_updated",
@@ -45,25 +48,51 @@ class Working:
         self.notional = 0.0
         self.limit = request.limit_price
         self.stop = request.stop_price
+        # Read for every order on every market event: kept, not derived each time.
+        self.is_stop = request.order_type in (
+            OrderType.STOP,
+            OrderType.STOP_LIMIT,
+            OrderType.TRAILING_STOP,
+        )
         self.triggered = False
         self.active = True
         self.best = math.nan
+        # Queue place (docs/fills.md, "Trades"): the volume estimated ahead of us, the size
+        # displayed at our price when last seen as the best (NaN: not seen), and the volume
+        # traded at our price since then (a fall in size it explains is not a cancellation).
         self.queue_ahead = math.inf
+        self.seen_size = math.nan
+        self.traded = 0.0
         self.expire_ns = request.expire_ns
         self.reason = RejectReason.NONE
         self.reference_mid = math.nan
 
     @property
-    def is_stop(self) -> bool:
-        return self.request.order_type in (
-            OrderType.STOP,
-            OrderType.STOP_LIMIT,
-            OrderType.TRAILING_STOP,
-        )
+    def waits_for_trigger(self) -> bool:
+        """A stop, stop-limit or trailing stop that the market has not reached yet."""
+        return self.is_stop and not self.triggered
 
     @property
     def remaining(self) -> float:
         return self.quantity - self.filled
+
+    def stop_reached(self, low: float, high: float) -> bool:
+        """Whether prices spanning [low, high] reach the stop (buy stops above, sell below).
+
+        A missing (NaN) price reaches nothing.
+        """
+        if self.stop is None:
+            return False
+        if self.request.side == Side.BUY:
+            return high >= self.stop
+        return low <= self.stop
+
+    def takes_price(self, limit_price: float | None, stop_price: float | None) -> bool:
+        """Whether this order's type has the prices a modification would give it."""
+        kind = self.request.order_type
+        if limit_price is not None and kind not in (OrderType.LIMIT, OrderType.STOP_LIMIT):
+            return False
+        return stop_price is None or kind in (OrderType.STOP, OrderType.STOP_LIMIT)
 
     def trail_to(self, price: float, instrument: Instrument) -> None:
         """Move a trailing stop with the best price seen (up for sells, down for buys).

@@ -5,8 +5,12 @@ the order-entry latency), replayed market events at their venue time
 (``ts_event``), and answers with `OrderUpdate` and `Fill` reports stamped
 with exchange time (the engine adds the report latency). It never sees the
 strategy. Every rule of when and at what price an order fills is in
-docs/fills.md; the rules live in `_on_price` (stops and resting limits
-against a price point), `_rest_or_take` (arrival) and `matching.take`.
+docs/fills.md; the rules live in `_rest_or_take` (an order meets the book),
+`_on_quote_point` (a new top of book), `_on_price` (a trade),
+`tickdeck.execution._bar_path` (bars) and `matching.take`.
+
+Every event first settles the expiries due before it, against the market as
+it was then, and only then changes the market.
 
 Orders do not move the replayed market: this is the fundamental limit of
 replay, stated in docs/fills.md.
@@ -33,13 +37,14 @@ from tickdeck.core import (
     TimeInForce,
     Trade,
 )
-from tickdeck.core.orders import Order, OrderRequest
+from tickdeck.core.orders import OrderRequest
+from tickdeck.execution._bar_path import BarRules
 from tickdeck.execution._checks import pre_trade_check
-from tickdeck.execution._ledger import Ledger, Report
+from tickdeck.execution._ledger import Report
 from tickdeck.execution._working import Working
-from tickdeck.execution.config import ExchangeConfig, SameBarRule
+from tickdeck.execution.config import ExchangeConfig
 from tickdeck.execution.market import MarketState
-from tickdeck.execution.matching import take
+from tickdeck.execution.matching import slipped, take
 from tickdeck.results._order_columns import OrderColumns
 
 __all__ = ["Report", "SimulatedExchange"]
@@ -47,7 +52,7 @@ __all__ = ["Report", "SimulatedExchange"]
 _NO_REPORTS: tuple[Report, ...] = ()
 
 
-class SimulatedExchange(Ledger):
+class SimulatedExchange(BarRules):
     """Matches our orders against replayed data for a set of instruments.
 
     `equity` (optional) returns the account equity for the leverage check.
@@ -68,76 +73,49 @@ class SimulatedExchange(Ledger):
         self._trades_seen: set[str] = set()
         self._bars_only: set[str] = set()
         self._equity = equity
-        # The last quote of an instrument with nothing of ours working: applied to its
-        # MarketState only when something reads it, so an idle quote costs one store.
-        self._pending: dict[str, Quote] = {}
-
-    # -- reads ----------------------------------------------------------------
-
-    def market(self, instrument_id: str) -> MarketState:
-        return self._market(instrument_id)
-
-    def _market(self, instrument_id: str) -> MarketState:
-        market = self._markets[instrument_id]
-        quote = self._pending.pop(instrument_id, None)
-        if quote is not None:
-            market.on_quote(
-                quote.ts_event, quote.bid_price, quote.ask_price, quote.bid_size, quote.ask_size
-            )
-        return market
-
-    def position(self, instrument_id: str) -> float:
-        """Net position the exchange has filled for us (units, signed)."""
-        return self._positions[instrument_id]
-
-    def order(self, order_id: int) -> Order:
-        """Order `order_id` as it is now; KeyError if it was never submitted."""
-        working = self._orders.get(order_id)
-        if working is not None:
-            return working.snapshot()
-        final = self._finished.get(order_id)
-        if final is None:
-            raise KeyError(order_id)
-        return final
-
-    def open_orders(self, instrument_id: str | None = None) -> list[Order]:
-        return [
-            w.snapshot()
-            for i, ws in self._working.items()
-            if instrument_id is None or i == instrument_id
-            for w in ws
-        ]
 
     # -- requests -------------------------------------------------------------
 
     def submit(self, order_id: int, request: OrderRequest, ts: int) -> list[Report]:
-        """An order arrives at the exchange at `ts`."""
+        """An order arrives at the exchange at `ts`.
+
+        It is reported ACCEPTED once it passes every check made on arrival, and
+        REJECTED alone if it fails one.
+        """
         if self._status(order_id) is not None:
             raise InputError("order_id", order_id, "an id not used before")
         working = Working(order_id, request, ts)
         self._orders[order_id] = working
-        if request.parent_id is not None:
-            self._children.setdefault(request.parent_id, []).append(working)
         reports: list[Report] = []
         self._expire(ts, reports)
         reason = self._check(working)
+        parent_id = request.parent_id
+        parent = None if parent_id is None else self._status(parent_id)
+        if reason is RejectReason.NONE and parent_id is not None and parent is None:
+            reason = RejectReason.ORDER_NOT_OPEN  # a child of an order never submitted
         if reason is not RejectReason.NONE:
             self._reject(working, ts, reason, reports)
             return reports
-        if request.reduce_only and request.parent_id is None:
+        if request.reduce_only and parent_id is None:
             working.quantity = min(working.quantity, abs(self._positions[request.instrument]))
         if request.time_in_force == TimeInForce.DAY:
             working.expire_ns = self.config.day_end(ts)
-        parent = self._status(request.parent_id) if request.parent_id is not None else None
-        if request.parent_id is not None and parent is None:
-            self._reject(working, ts, RejectReason.ORDER_NOT_OPEN, reports)
+        # Slippage is measured from the mid when the order reached the exchange, which for
+        # a bracket child is now, not when its parent's fill activates it.
+        working.reference_mid = self._mark(request.instrument)
+        if parent_id is None or parent is None:
+            self._activate(working, ts, reports)
             return reports
         reports.append(working.change(OrderStatus.ACCEPTED, ts))
-        if parent is not None and parent is not OrderStatus.FILLED:
-            working.active = False  # a bracket child waits for its parent to fill
-            self._add(working)
+        if parent.is_final:  # the parent ended before its child arrived: follow it now
+            final = self._finished.get(parent_id)
+            self._follow_parent(
+                working, 0.0 if final is None else final.filled_quantity, ts, reports
+            )
             return reports
-        self._activate(working, ts, reports)
+        working.active = False  # a bracket child waits for its parent to end
+        self._children.setdefault(parent_id, []).append(working)
+        self._add(working)
         return reports
 
     def cancel(self, order_id: int, ts: int) -> list[Report]:
@@ -158,7 +136,13 @@ class SimulatedExchange(Ledger):
         limit_price: float | None = None,
         stop_price: float | None = None,
     ) -> list[Report]:
-        """Change an open order's quantity or prices; it loses its queue place (a new order's)."""
+        """Change an open order's quantity or prices: it then meets the market as a new order.
+
+        It loses its queue place, and an untriggered stop keeps waiting for its
+        trigger. A request the order cannot take (a quantity not above what is
+        filled, a price off the grid or of a kind the order type does not have)
+        is refused with the order unchanged.
+        """
         reports: list[Report] = []
         self._expire(ts, reports)
         working = self._refuse(order_id, ts, reports)
@@ -168,10 +152,12 @@ class SimulatedExchange(Ledger):
         if quantity is not None and not (quantity > working.filled and math.isfinite(quantity)):
             reports.append(working.rejection(ts, RejectReason.INVALID_QUANTITY))
             return reports
-        for price in (limit_price, stop_price):
-            if price is not None and (not price > 0 or instrument.is_off_grid(price)):
-                reports.append(working.rejection(ts, RejectReason.INVALID_PRICE))
-                return reports
+        prices = (limit_price, stop_price)
+        if not working.takes_price(limit_price, stop_price) or any(
+            p is not None and (not p > 0 or instrument.is_off_grid(p)) for p in prices
+        ):
+            reports.append(working.rejection(ts, RejectReason.INVALID_PRICE))
+            return reports
         if quantity is not None:
             working.quantity = quantity
         if limit_price is not None:
@@ -182,7 +168,10 @@ class SimulatedExchange(Ledger):
         reports.append(working.change(working.status, ts))
         if working.active:
             self._remove(working)
-            self._rest_or_take(working, ts, reports)
+            if working.waits_for_trigger:
+                self._arm(working, ts, reports)
+            else:
+                self._rest_or_take(working, ts, reports)
         return reports
 
     # -- market data ----------------------------------------------------------
@@ -192,44 +181,44 @@ class SimulatedExchange(Ledger):
         if instrument not in self._working and quote[1] < self._next_expiry:
             self._pending[instrument] = quote  # the common case: nothing of ours to match
             return _NO_REPORTS
+        reports: list[Report] = []
+        self._expire(quote.ts_event, reports)
         market = self._market(instrument)
-        old_bid, old_ask, old_bid_size, old_ask_size = (
-            market.bid,
-            market.ask,
-            market.bid_size,
-            market.ask_size,
-        )
         market.on_quote(
             quote.ts_event, quote.bid_price, quote.ask_price, quote.bid_size, quote.ask_size
         )
-        reports: list[Report] = []
-        self._expire(quote.ts_event, reports)
-        for working in list(self._working.get(quote.instrument, ())):
-            if working.status.is_final or not working.active:
-                continue
-            self._track_queue(working, market, (old_bid, old_ask, old_bid_size, old_ask_size))
-            self._on_quote_point(working, market, quote.ts_event, reports)
+        for working in list(self._working.get(instrument, ())):
+            # Checked as we go: an earlier order's fill can end this one (OCO).
+            if working.active and not working.status.is_final:
+                self._track_queue(working, market)
+                self._on_quote_point(working, market, quote.ts_event, reports)
         return reports
 
     def on_trade(self, trade: Trade) -> list[Report]:
-        market = self._market(trade.instrument)
-        market.on_trade(trade.ts_event, trade.price, trade.size)
-        self._trades_seen.add(trade.instrument)
-        if trade.instrument not in self._working and trade.ts_event < self._next_expiry:
-            return []
         reports: list[Report] = []
         self._expire(trade.ts_event, reports)
-        for working in list(self._working.get(trade.instrument, ())):
-            if not working.status.is_final and working.active:
-                self._on_price(working, trade.price, trade.size, trade.ts_event, reports, gap=False)
+        instrument, price, size = trade.instrument, trade.price, trade.size
+        self._market(instrument).on_trade(trade.ts_event, price, size)
+        self._trades_seen.add(instrument)
+        if instrument not in self._working:
+            return reports
+        for working in list(self._working[instrument]):
+            if working.active and not working.status.is_final:
+                if working.limit == price and not (working.is_stop and not working.triggered):
+                    working.traded += size
+                self._on_price(working, price, size, trade.ts_event, reports)
         return reports
 
     def on_book_delta(self, delta: BookDelta) -> list[Report]:
+        reports: list[Report] = []
+        self._expire(delta.ts_event, reports)
         market = self._market(delta.instrument)
         market.on_book_delta(delta.ts_event, delta.side, delta.price, delta.size, delta.action)
-        return self._after_book(delta.instrument, delta.ts_event)
+        return self._after_book(delta.instrument, market, delta.ts_event, reports)
 
     def on_book_snapshot(self, snapshot: BookSnapshot) -> list[Report]:
+        reports: list[Report] = []
+        self._expire(snapshot.ts_event, reports)
         market = self._market(snapshot.instrument)
         market.on_book_snapshot(
             snapshot.ts_event,
@@ -238,47 +227,28 @@ class SimulatedExchange(Ledger):
             snapshot.ask_prices,
             snapshot.ask_sizes,
         )
-        return self._after_book(snapshot.instrument, snapshot.ts_event)
+        return self._after_book(snapshot.instrument, market, snapshot.ts_event, reports)
 
     def on_bar(self, bar: Bar) -> list[Report]:
-        """A bar, walked as the price path open, extreme, extreme, close (docs/fills.md).
-
-        A bar closing up is assumed to visit its low before its high, one
-        closing down its high before its low.
-        """
+        """A bar: walked as a price path when the instrument has neither quotes nor trades."""
         instrument = bar.instrument
+        reports: list[Report] = []
+        self._expire(bar.ts_event, reports)
         market = self._market(instrument)
         if not market.has_quote and instrument not in self._trades_seen:
             self._bars_only.add(instrument)
-        ts = bar.ts_event
-        reports: list[Report] = []
-        self._expire(ts, reports)
         if instrument in self._bars_only:
-            self._resolve_same_bar(bar, reports)
-            up = bar.close >= bar.open
-            path = (
-                (bar.open, bar.low, bar.high, bar.close)
-                if up
-                else (bar.open, bar.high, bar.low, bar.close)
-            )
-            for step, price in enumerate(path):
-                market.bid = market.ask = market.last_price = price
-                market.bid_size = market.ask_size = 0.0
-                for working in list(self._working.get(instrument, ())):
-                    if not working.status.is_final and working.active:
-                        self._on_price(working, price, math.inf, ts, reports, gap=step == 0)
-            # Between bars there is no price to trade at: the next one is the next open.
-            market.bid = market.ask = math.nan
+            self._walk_bar(bar, market, reports)
         market.last_price = bar.close
         return reports
 
-    def _reject(
-        self, working: Working, ts: int, reason: RejectReason, reports: list[Report]
-    ) -> None:
-        """Refuse an order on arrival: it never rests, and is final at once."""
-        update = working.finish(OrderStatus.REJECTED, ts, reason)
-        reports.append(update)
-        self._retire(working, update.order)
+    def _after_book(
+        self, instrument_id: str, market: MarketState, ts: int, reports: list[Report]
+    ) -> list[Report]:
+        for working in list(self._working.get(instrument_id, ())):
+            if working.active and not working.status.is_final:
+                self._on_quote_point(working, market, ts, reports)
+        return reports
 
     # -- the rules ------------------------------------------------------------
 
@@ -304,56 +274,62 @@ class SimulatedExchange(Ledger):
             equity=self._equity,
         )
 
-    def _mark(self, instrument_id: str) -> float:
-        market = self._market(instrument_id)
-        return market.mid if market.has_quote else market.last_price
-
     def _activate(self, working: Working, ts: int, reports: list[Report]) -> None:
+        """An accepted order (or a bracket child its parent's fill activates) meets the market."""
         request = working.request
-        market = self._market(request.instrument)
-        working.reference_mid = market.mid if market.has_quote else market.last_price
-        if request.order_type == OrderType.TRAILING_STOP and request.trail is not None:
+        if request.order_type == OrderType.TRAILING_STOP:
+            market = self._market(request.instrument)
             working.trail_to(
                 market.bid if request.side == Side.SELL else market.ask,
                 self._instruments[request.instrument],
             )
-        if working.is_stop and not working.triggered:
-            if self._stop_hit(working, market.bid, market.ask):
-                self._trigger(working, ts, reports)
-            else:
-                self._add(working)
-                return
-        self._rest_or_take(working, ts, reports)
+        if working.waits_for_trigger:
+            self._acknowledge(working, ts, reports)  # with the stop it starts from
+            self._arm(working, ts, reports)
+        else:
+            self._rest_or_take(working, ts, reports)
+
+    def _arm(self, working: Working, ts: int, reports: list[Report]) -> None:
+        """An untriggered stop meets the market: triggered if it is reached, else it waits."""
+        market = self._market(working.request.instrument)
+        if working.stop_reached(market.bid, market.ask):
+            self._trigger(working, ts, reports)
+            self._rest_or_take(working, ts, reports)
+        else:
+            self._add(working)
 
     def _rest_or_take(self, working: Working, ts: int, reports: list[Report]) -> None:
         """An active order meets the book: take what crosses, rest the rest."""
         request = working.request
+        side = request.side
         instrument = self._instruments[request.instrument]
         market = self._market(request.instrument)
         limit = working.limit
-        if limit is None and not market.can_take(request.side):
+        if limit is None and not market.can_take(side):
             # Without quotes, a market order on bars fills at the next bar's open, and on
             # trades at the next trade's price; IOC and FOK cannot wait for either.
             waits = request.instrument in self._bars_only or (
                 request.instrument in self._trades_seen and not market.has_quote
             )
             if waits and request.time_in_force not in (TimeInForce.IOC, TimeInForce.FOK):
+                self._acknowledge(working, ts, reports)
                 self._add(working)
                 return
             self._close(working, OrderStatus.REJECTED, ts, reports, RejectReason.NO_MARKET)
             return
         # Comparisons with a missing (NaN) side are False: nothing to cross.
         crosses = limit is None or (
-            limit >= market.ask if request.side == Side.BUY else limit <= market.bid
+            limit >= market.ask if side == Side.BUY else limit <= market.bid
         )
         if crosses and request.post_only:
             self._close(
                 working, OrderStatus.REJECTED, ts, reports, RejectReason.POST_ONLY_WOULD_TAKE
             )
             return
+        self._acknowledge(working, ts, reports)
         fills = (
             take(
-                request.side,
+                side,
                 working.remaining,
                 limit,
                 market,
@@ -370,7 +346,9 @@ class SimulatedExchange(Ledger):
         ):
             self._close(working, OrderStatus.CANCELED, ts, reports, RejectReason.FOK_NOT_FILLABLE)
             return
+        on_bar = request.instrument in self._bars_only  # a child activated on a bar's path
         for price, quantity, basis in fills:
+            basis = FillBasis.BAR_PATH if on_bar else basis
             self._fill(working, price, quantity, Liquidity.TAKER, ts, reports, basis)
         if working.status.is_final:
             return
@@ -378,32 +356,24 @@ class SimulatedExchange(Ledger):
             self._close(working, OrderStatus.CANCELED, ts, reports)
             return
         # Resting: the queue ahead is what is displayed at our price if that is the best level.
-        best = market.bid if request.side == Side.BUY else market.ask
-        better = best != best or (limit > best if request.side == Side.BUY else limit < best)
+        best, displayed = (
+            (market.bid, market.bid_size) if side == Side.BUY else (market.ask, market.ask_size)
+        )
+        better = best != best or (limit > best if side == Side.BUY else limit < best)
+        working.traded = 0.0
+        working.seen_size = math.nan
         if better:
             working.queue_ahead = 0.0
         elif limit == best:
-            working.queue_ahead = market.bid_size if request.side == Side.BUY else market.ask_size
+            working.queue_ahead = working.seen_size = displayed
         else:
             working.queue_ahead = math.inf  # a level we cannot see yet
         self._add(working)
 
-    @staticmethod
-    def _stop_hit(working: Working, low: float, high: float) -> bool:
-        """Whether prices spanning [low, high] reach the stop (buy stops above, sell below)."""
-        if working.stop is None:
-            return False
-        if working.request.side == Side.BUY:
-            return high >= working.stop
-        return low <= working.stop
-
-    def _trigger(self, working: Working, ts: int, reports: list[Report]) -> None:
-        working.triggered = True
-        reports.append(working.change(OrderStatus.TRIGGERED, ts))
-
     def _on_quote_point(
         self, working: Working, market: MarketState, ts: int, reports: list[Report]
     ) -> None:
+        """A working order against a new top of book (a quote, or the L2 book)."""
         request = working.request
         if working.limit is None and not working.is_stop:
             if market.has_quote:  # a market order that waited for a price (bars) now has one
@@ -416,11 +386,10 @@ class SimulatedExchange(Ledger):
                     market.bid if request.side == Side.SELL else market.ask,
                     self._instruments[request.instrument],
                 )
-            if not self._stop_hit(working, market.bid, market.ask):
-                return
-            self._trigger(working, ts, reports)
-            self._remove(working)
-            self._rest_or_take(working, ts, reports)
+            if working.stop_reached(market.bid, market.ask):
+                self._trigger(working, ts, reports)
+                self._remove(working)
+                self._rest_or_take(working, ts, reports)
             return
         limit = working.limit
         if limit is None:
@@ -440,148 +409,96 @@ class SimulatedExchange(Ledger):
             self._fill(working, limit, quantity, Liquidity.MAKER, ts, reports, FillBasis.QUOTE)
 
     def _on_price(
-        self,
-        working: Working,
-        price: float,
-        size: float,
-        ts: int,
-        reports: list[Report],
-        *,
-        gap: bool,
+        self, working: Working, price: float, size: float, ts: int, reports: list[Report]
     ) -> None:
-        """A trade (or a bar path point) at `price` for `size` units."""
+        """A trade at `price` for `size` units."""
         request = working.request
-        buy = request.side == Side.BUY
-        on_bar = size == math.inf
         if working.limit is None and not working.is_stop:
-            basis = FillBasis.BAR_PATH if on_bar else FillBasis.LAST_TRADE
-            self._fill(working, price, working.remaining, Liquidity.TAKER, ts, reports, basis)
+            self._take_at_trade(working, price, ts, reports)  # waited for a trade
             return
-        if working.is_stop and not working.triggered:
+        if working.waits_for_trigger:
             if request.order_type == OrderType.TRAILING_STOP:
                 working.trail_to(price, self._instruments[request.instrument])
-            if not self._stop_hit(working, price, price):
+            if not working.stop_reached(price, price):
                 return
             self._trigger(working, ts, reports)
-            stop = working.stop if working.stop is not None else price
-            if working.limit is None:
-                # A triggered stop is a market order. On a bar path prices move continuously,
-                # so it fills at the stop (or at the open when the bar gapped through it);
-                # on a trade it takes the book if there is one, else fills at the trade price.
-                market = self._market(request.instrument)
-                if on_bar:
-                    fill_price = price if gap else stop
-                elif market.can_take(request.side):
-                    self._remove(working)
-                    self._rest_or_take(working, ts, reports)
-                    return
-                else:
-                    fill_price = price
-                basis = FillBasis.BAR_PATH if on_bar else FillBasis.LAST_TRADE
-                self._fill(
-                    working, fill_price, working.remaining, Liquidity.TAKER, ts, reports, basis
-                )
+            if self._market(request.instrument).can_take(request.side):
+                # Triggered, it is a new market or limit order: it meets the book or quote
+                # (a stop-limit takes it if its limit crosses, else rests).
+                self._remove(working)
+                self._rest_or_take(working, ts, reports)
                 return
+            if working.limit is None:
+                self._take_at_trade(working, price, ts, reports)  # no quote: the print's price
+                return
+            # A stop-limit with no quote: a limit order from this print on (below).
         limit = working.limit
         if limit is None:
             return
-        through = price < limit if buy else price > limit
+        through = price < limit if request.side == Side.BUY else price > limit
         if through:
-            fill_price = (
-                price if gap else limit
-            )  # a gap through our limit fills at the better price
-            basis = FillBasis.BAR_PATH if on_bar else FillBasis.TRADE
-            self._fill(working, fill_price, working.remaining, Liquidity.MAKER, ts, reports, basis)
+            self._fill(
+                working, limit, working.remaining, Liquidity.MAKER, ts, reports, FillBasis.TRADE
+            )
         elif price == limit:
-            if on_bar:
-                self._fill(
-                    working,
-                    limit,
-                    working.remaining,
-                    Liquidity.MAKER,
-                    ts,
-                    reports,
-                    FillBasis.BAR_PATH,
-                )
-                return
-            if working.queue_ahead == math.inf:
-                working.queue_ahead = 0.0 if size == 0 else working.queue_ahead
             ahead = working.queue_ahead
-            left = size - ahead
+            if ahead == math.inf:
+                return  # our level was never the best: nobody knows what is ahead of us
             working.queue_ahead = max(ahead - size, 0.0)
+            left = self._whole_lots(request.instrument, min(working.remaining, size - ahead))
             if left > 0:
                 # With nobody estimated ahead, the trade itself reached us.
                 basis = FillBasis.QUEUE if ahead > 0 else FillBasis.TRADE
-                amount = min(working.remaining, left)
-                self._fill(working, limit, amount, Liquidity.MAKER, ts, reports, basis)
+                self._fill(working, limit, left, Liquidity.MAKER, ts, reports, basis)
 
-    def _track_queue(
-        self, working: Working, market: MarketState, old: tuple[float, float, float, float]
+    def _take_at_trade(
+        self, working: Working, price: float, ts: int, reports: list[Report]
     ) -> None:
+        """No quote to take: all of it at the trade's price, shifted by the slippage model."""
+        request = working.request
+        paid = slipped(
+            request.side,
+            price,
+            working.remaining,
+            working.limit,
+            self._market(request.instrument),
+            self._instruments[request.instrument],
+            self.config.slippage,
+        )
+        self._fill(
+            working, paid, working.remaining, Liquidity.TAKER, ts, reports, FillBasis.LAST_TRADE
+        )
+
+    def _whole_lots(self, instrument_id: str, quantity: float) -> float:
+        """`quantity` rounded down to whole lots: a queue estimate never fills part of a lot."""
+        lot = self._instruments[instrument_id].lot_size
+        lots = math.floor(quantity / float(lot) + 1e-9)
+        return float(lots * lot) if lots > 0 else 0.0
+
+    def _track_queue(self, working: Working, market: MarketState) -> None:
+        """The queue ahead of a resting limit, from the size displayed at its price.
+
+        Only while our price is the best level is its size displayed. A fall in
+        that size since we last saw it, beyond what traded at our price
+        meanwhile, is cancellations: the queue model decides how much of it was
+        ahead of us. What is ahead of us is never more than is displayed.
+        """
         limit = working.limit
         if limit is None or working.queue_ahead == 0.0:
             return
-        old_bid, old_ask, old_bid_size, old_ask_size = old
         if working.request.side == Side.BUY:
-            best, size, old_best, old_size = market.bid, market.bid_size, old_bid, old_bid_size
+            best, size = market.bid, market.bid_size
         else:
-            best, size, old_best, old_size = market.ask, market.ask_size, old_ask, old_ask_size
-        if best != limit:
+            best, size = market.ask, market.ask_size
+        if best != limit or (working.is_stop and not working.triggered):
             return
         if working.queue_ahead == math.inf:
-            working.queue_ahead = size  # our level just became visible: all of it is ahead of us
-        elif old_best == limit and size < old_size:
-            working.queue_ahead = self.config.queue.on_size_decrease(
-                working.queue_ahead, old_size, size
-            )
-
-    def _resolve_same_bar(self, bar: Bar, reports: list[Report]) -> None:
-        """OCO pairs with stop and target both inside one bar: settle by the configured rule."""
-        rule = self.config.same_bar
-        if rule == SameBarRule.PATH:
-            return
-        groups: dict[int, list[Working]] = {}
-        for working in self._working.get(bar.instrument, ()):
-            group = working.request.oco_group
-            if group is not None and working.active and not working.status.is_final:
-                groups.setdefault(group, []).append(working)
-        for members in groups.values():
-            stops = [w for w in members if w.is_stop and self._stop_hit(w, bar.low, bar.high)]
-            targets = [
-                w
-                for w in members
-                if not w.is_stop
-                and w.limit is not None
-                and (bar.low <= w.limit if w.request.side == Side.BUY else bar.high >= w.limit)
-            ]
-            if not stops or not targets:
-                continue
-            winner = stops[0] if rule == SameBarRule.STOP_FIRST else targets[0]
-            price = winner.stop if winner.is_stop else winner.limit
-            assert price is not None  # both kinds carry their price
-            if winner.is_stop:
-                self._trigger(winner, bar.ts_event, reports)
-            gapped = bar.open > price if winner.request.side == Side.BUY else bar.open < price
-            if winner.is_stop and gapped:
-                price = bar.open
-            liquidity = Liquidity.TAKER if winner.is_stop else Liquidity.MAKER
-            self._fill(
-                winner,
-                price,
-                winner.remaining,
-                liquidity,
-                bar.ts_event,
-                reports,
-                FillBasis.BAR_PATH,
-            )
-
-    def _after_book(self, instrument_id: str, ts: int) -> list[Report]:
-        if instrument_id not in self._working and ts < self._next_expiry:
-            return []
-        reports: list[Report] = []
-        self._expire(ts, reports)
-        market = self._market(instrument_id)
-        for working in list(self._working.get(instrument_id, ())):
-            if not working.status.is_final and working.active:
-                self._on_quote_point(working, market, ts, reports)
-        return reports
+            working.queue_ahead = size  # our level just became visible: all of it is ahead
+        elif working.seen_size == working.seen_size:
+            before = max(working.seen_size - working.traded, 0.0)
+            if size < before:
+                working.queue_ahead = self.config.queue.on_size_decrease(
+                    working.queue_ahead, before, size
+                )
+        working.seen_size = size
+        working.traded = 0.0

@@ -18,7 +18,7 @@ from tickdeck.core import FillBasis, InputError, Instrument, Side
 from tickdeck.execution.market import MarketState
 from tickdeck.execution.slippage import SlippageModel
 
-__all__ = ["SyntheticDepth", "take"]
+__all__ = ["SyntheticDepth", "slipped", "take"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +68,37 @@ def _away_from_taker(instrument: Instrument, side: Side, price: float) -> float:
     return instrument.ticks_to_price(steps)
 
 
+def _shifted(
+    side: Side, price: float, shift: float, limit: float | None, instrument: Instrument
+) -> float:
+    """`price` moved by `shift` against the taker, onto the grid away from it, within `limit`."""
+    sign = 1.0 if side == Side.BUY else -1.0
+    moved = _away_from_taker(instrument, side, price + sign * shift)
+    if limit is not None:
+        moved = min(moved, limit) if side == Side.BUY else max(moved, limit)
+    return moved
+
+
+def slipped(
+    side: Side,
+    price: float,
+    quantity: float,
+    limit: float | None,
+    state: MarketState,
+    instrument: Instrument,
+    slippage: SlippageModel,
+) -> float:
+    """The price a taker of `quantity` pays for a fill at `price`, after the slippage model.
+
+    For takers that do not walk a ladder: a market order at a bar's open or at
+    a trade's price, a stop filled on a bar's path.
+    """
+    shift = slippage.price_shift(
+        price=price, quantity=quantity, spread=state.spread, volume=state.traded_volume
+    )
+    return _shifted(side, price, shift, limit, instrument) if shift > 0 else price
+
+
 def take(
     side: Side,
     quantity: float,
@@ -102,16 +133,13 @@ def take(
     if not fills:
         return fills
     taken = sum(q for _, q, _ in fills)
+    # One shift for the whole order, measured at the best level it took.
     shift = slippage.price_shift(
         price=fills[0][0], quantity=taken, spread=state.spread, volume=state.traded_volume
     )
-    if shift <= 0:
+    if not shift > 0:
         return fills
-    sign = 1.0 if side == Side.BUY else -1.0
-    shifted = []
-    for price, amount, basis in fills:
-        moved = _away_from_taker(instrument, side, price + sign * shift)
-        if limit is not None:
-            moved = min(moved, limit) if side == Side.BUY else max(moved, limit)
-        shifted.append((moved, amount, basis))
-    return shifted
+    return [
+        (_shifted(side, price, shift, limit, instrument), amount, basis)
+        for price, amount, basis in fills
+    ]

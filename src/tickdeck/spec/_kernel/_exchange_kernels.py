@@ -16,7 +16,13 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit
 
-from tickdeck.spec._kernel._fill_kernels import fee, is_off_grid, take
+from tickdeck.spec._kernel._fill_kernels import (
+    _away_from_taker,
+    fee,
+    is_off_grid,
+    price_shift,
+    take,
+)
 from tickdeck.spec._kernel._layout import (
     ACCEPTED,
     BASIS_BAR_PATH,
@@ -424,7 +430,14 @@ def on_bar(
             remaining = mf[row_f + OF_QUANTITY] - mf[row_f + OF_FILLED]
             limit = mf[row_f + OF_LIMIT]
             if limit != limit:
-                _fill(mi, mf, order, price, remaining, TAKER, ts, BASIS_BAR_PATH)
+                # A taker on the path pays the slippage model (spread 0 on a bar).
+                at = price
+                shift = price_shift(price, remaining, 0.0, mi, mf)
+                if shift > 0.0:
+                    side = mi[mi[SI_ORDERS_AT] + order * O_COLUMNS + O_SIDE]
+                    sign = 1.0 if side == BUY else -1.0
+                    at = _away_from_taker(side, price + sign * shift, mi, mf)
+                _fill(mi, mf, order, at, remaining, TAKER, ts, BASIS_BAR_PATH)
                 continue
             buy = mi[mi[SI_ORDERS_AT] + order * O_COLUMNS + O_SIDE] == BUY
             through = price < limit if buy else price > limit

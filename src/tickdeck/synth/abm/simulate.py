@@ -110,4 +110,6 @@ def write_abm_to_catalog(
     instrument = output.config.instrument
     with catalog.transaction() as tx:
         tx.add_instrument(instrument)
-        return [tx.write(k, instrument.id, output.table(k), mode=mode, synthetic=True) for k in KINDS]
+        return [
+            tx.write(k, instrument.id, output.table(k), mode=mode, synthetic=True) for k in KINDS
+        ]
