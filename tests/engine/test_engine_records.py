@@ -273,3 +273,19 @@ def test_strategies_can_read_their_instruments(empty_catalog: Catalog) -> None:
     _, strategy = run(empty_catalog, Reads)
     assert isinstance(strategy, Reads)
     assert strategy.seen == ((ACME.id,), ACME.tick_size)
+
+
+def test_latency_is_measured_from_when_the_strategy_sent_the_order(
+    empty_catalog: Catalog,
+) -> None:
+    from tickdeck.execution import ConstantLatency, LatencyProfile
+    from tickdeck.results.analysis import run_metrics
+
+    empty_catalog.write("quotes", ACME.id, quotes(20))
+    latency = LatencyProfile(order_entry=ConstantLatency(3 * MS // 2))
+    result, strategy = run(empty_catalog, BuyAt, latency=latency)
+    assert isinstance(strategy, BuyAt)
+    [order] = result.orders
+    assert order.ts_created == T0 + 4 * MS  # sent on the 5th quote
+    assert strategy.fills[0].ts == T0 + 4 * MS + 3 * MS // 2  # filled on arrival
+    assert run_metrics(result).average_latency_ns == 3 * MS // 2

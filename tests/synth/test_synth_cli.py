@@ -9,6 +9,7 @@ import pytest
 from tests.synth.synth_bars import DAY_NS, ohlcv, resampled
 from typer.testing import CliRunner
 
+from tickdeck.cli import run
 from tickdeck.cli.synth import app
 from tickdeck.core import DataKind, InputError
 from tickdeck.data import SAMPLE_INSTRUMENTS, write_sample_files
@@ -66,11 +67,13 @@ def test_gbm_simulates_correlated_instruments(tmp_path: Path) -> None:
                   "--days", "2", "--price", "100", "--price", "20", "--garch", "--regimes",
                   "--jumps-per-day", "2", "--blocks", "--correlation", "0.5",
                   "--trades-per-day", "3000", "--session", "14:30-21:00", "--json")  # fmt: skip
-    assert json.loads(out)["rows"]["trades"] > 3_000
+    reported = {part["instrument"]: part["rows"] for part in json.loads(out)["instruments"]}
+    assert set(reported) == {"AAA.SIM-SYN", "BBB.SIM-SYN"}
     stored = Catalog(catalog)
     for instrument_id in ("AAA.SIM-SYN", "BBB.SIM-SYN"):
         trades = stored.read(DataKind.TRADE, instrument_id)
         assert 4_000 < trades.num_rows < 8_000
+        assert reported[instrument_id]["trades"] == trades.num_rows
         time_of_day = trades.column("ts_event").to_numpy() % DAY_NS
         assert time_of_day.min() >= 14.5 * 3600e9
         assert time_of_day.max() < 21 * 3600e9
@@ -122,3 +125,21 @@ def test_validate_prints_synthetic_beside_real(samples: Path, tmp_path: Path) ->
 def test_mistakes_are_named(args: list[str], message: str, tmp_path: Path) -> None:
     with pytest.raises(InputError, match=message):
         _invoke(*args, "-c", str(tmp_path / "catalog"))
+
+
+def test_a_second_generation_into_the_same_target_needs_a_mode(tmp_path: Path) -> None:
+    catalog = tmp_path / "catalog"
+    args = ("gbm", "-i", "AAA.SIM", "-c", str(catalog), *NEW_ACME, "--days", "1",
+            "--trades-per-day", "500", "--json")  # fmt: skip
+    _invoke(*args, "--seed", "1")
+    first = Catalog(catalog).read(DataKind.TRADE, "AAA.SIM-SYN")
+    assert run(["synth", *args, "--seed", "2"]) == 2  # would interleave two paths
+    assert Catalog(catalog).read(DataKind.TRADE, "AAA.SIM-SYN").equals(first)
+    _invoke(*args, "--seed", "2", "--mode", "replace")
+    second = Catalog(catalog).read(DataKind.TRADE, "AAA.SIM-SYN")
+    assert not second.equals(first)
+    assert second.column("trade_id").to_numpy().size == len(
+        set(second.column("trade_id").to_numpy().tolist())
+    )
+    _invoke(*args, "--seed", "2", "--mode", "merge")  # the same path again: nothing new
+    assert Catalog(catalog).read(DataKind.TRADE, "AAA.SIM-SYN").equals(second)

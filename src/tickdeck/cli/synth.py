@@ -150,6 +150,39 @@ def _target(instrument: Instrument, output: str | None) -> Instrument:
     )
 
 
+ModeOption = Annotated[
+    str,
+    typer.Option(
+        "--mode",
+        help="If the target already holds data: new (refuse, the default), replace (delete "
+        "the target's data first) or merge (add: only for the same generator and seed).",
+    ),
+]
+
+
+def _prepare(catalog: Catalog, targets: list[Instrument], mode: str) -> None:
+    """Refuse to mix two generated histories in one instrument unless asked to."""
+    if mode not in ("new", "replace", "merge"):
+        raise InputError("--mode", mode, "new, replace or merge")
+    for target in targets:
+        known = {i.id for i in catalog.instruments()}
+        held = catalog.partitions(instrument_id=target.id) if target.id in known else []
+        if not held or mode == "merge":
+            continue
+        if mode == "new":
+            raise InputError(
+                "--mode",
+                mode,
+                f"an empty target, but {target.id} already holds {sum(p.rows for p in held):,} "
+                "rows",
+                hint="--mode replace regenerates it; --mode merge adds to it (another seed "
+                "would interleave two paths)",
+            )
+        with catalog.transaction() as tx:
+            for kind in dict.fromkeys(p.kind for p in held):
+                tx.delete(kind, target.id)
+
+
 def _progress(quiet: bool) -> Progress:
     return Progress(
         TextColumn("[progress.description]{task.description}"),
@@ -168,18 +201,39 @@ def _advancing(parts: Iterable[Any], bar: Progress, task: Any) -> Iterator[Any]:
         bar.advance(task)
 
 
+def _json_summary(summaries: list[WriteSummary], seconds: float) -> dict[str, Any]:
+    rows: dict[str, int] = {}
+    added: dict[str, int] = {}
+    for s in summaries:  # a kind written in several blocks adds up
+        rows[s.kind.label] = rows.get(s.kind.label, 0) + s.rows_offered
+        added[s.kind.label] = added.get(s.kind.label, 0) + s.rows_added
+    return {
+        "instrument": summaries[0].instrument_id if summaries else None,
+        "rows": rows,
+        "rows_added": added,
+        "seconds": seconds,
+    }
+
+
 def _report(summaries: list[WriteSummary], seconds: float, as_json: bool) -> None:
-    rows = {s.kind.label: s.rows_offered for s in summaries}
-    ticks = rows.get("trades", 0) + rows.get("quotes", 0)
+    ids = list(dict.fromkeys(s.instrument_id for s in summaries))
     if as_json:
-        payload = {
-            "instrument": summaries[0].instrument_id if summaries else None,
-            "rows": rows,
-            "rows_added": {s.kind.label: s.rows_added for s in summaries},
-            "seconds": seconds,
-        }
+        if len(ids) <= 1:
+            payload: dict[str, Any] = _json_summary(summaries, seconds)
+        else:
+            payload = {
+                "instruments": [
+                    _json_summary([s for s in summaries if s.instrument_id == i], seconds)
+                    for i in ids
+                ],
+                "seconds": seconds,
+            }
         console.print_json(json.dumps(payload))
         return
+    rows: dict[str, int] = {}
+    for s in summaries:
+        rows[s.kind.label] = rows.get(s.kind.label, 0) + s.rows_offered
+    ticks = rows.get("trades", 0) + rows.get("quotes", 0)
     parts = ", ".join(f"{n:,} {kind}" for kind, n in rows.items()) or "nothing"
     target = summaries[0].instrument_id if summaries else "-"
     console.print(
@@ -207,6 +261,7 @@ def from_bars(
         str | None, typer.Option(help="Bar length, if the bars do not say (e.g. 1m).")
     ] = None,
     output: OutputOption = None,
+    mode: ModeOption = "new",
     seed: Seed = 0,
     trades_per_bar: Annotated[
         float, typer.Option(help="Mean trades in a bar of average volume.")
@@ -249,6 +304,7 @@ def from_bars(
     )
     length = parse_duration(interval, field="--interval") if interval else None
     target = _target(source_instrument, output)
+    _prepare(cat, [target], mode)
     started = time.perf_counter()
     parts = iter_ticks_from_bars(
         table, source_instrument, seed=seed, config=config, interval_ns=length
@@ -290,6 +346,7 @@ def gbm(
     ] = 0.0,
     trades_per_day: Annotated[float, typer.Option(help="Mean trades a day.")] = 20_000.0,
     output: OutputOption = None,
+    mode: ModeOption = "new",
     seed: Seed = 0,
     arrivals: ArrivalsOption = "poisson",
     branching: BranchingOption = 0.6,
@@ -329,6 +386,7 @@ def gbm(
     start_ns = parse_timestamp(start, field="--start")
     end_ns = start_ns + round(days * _DAY_NS)
     targets = [_target(i, output) for i in chosen]
+    _prepare(cat, targets, mode)
     started = time.perf_counter()
     blocks_iter = iter_market(
         model, chosen, start_ns=start_ns, end_ns=end_ns, seed=seed, start_prices=prices
@@ -369,7 +427,7 @@ def abm(
     ] = None,
     output: OutputOption = None,
     seed: Seed = 0,
-    mode: Annotated[str, typer.Option(help="merge or replace existing days.")] = "merge",
+    mode: ModeOption = "new",
     tick_size: Annotated[str | None, typer.Option(help="Define new instruments: tick.")] = None,
     lot_size: Annotated[str, typer.Option(help="New instruments: size increment.")] = "1",
     currency: Annotated[str | None, typer.Option(help="New instruments: currency.")] = None,
@@ -377,10 +435,9 @@ def abm(
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Run the agent-based order book and write its L3, L2, trades and quotes to the catalog."""
-    if mode not in ("merge", "replace"):
-        raise InputError("--mode", mode, "merge or replace")
     cat = Catalog(catalog)
     target = _target(_define(cat, instrument, tick_size, lot_size, currency, asset_class), output)
+    _prepare(cat, [target], mode)
     settings: dict[str, Any] = {}
     if config is not None:
         try:
@@ -415,7 +472,7 @@ def abm(
             seed,
             progress=lambda done, total: bar.update(task, completed=done, total=total),
         )
-        summaries = write_abm_to_catalog(cat, result, mode=mode)  # type: ignore[arg-type]
+        summaries = write_abm_to_catalog(cat, result)
     _report(summaries, time.perf_counter() - started, as_json)
     if result.dropped_orders and not as_json:
         console.print(f"[yellow]{result.dropped_orders:,} agent orders found the book full[/]")

@@ -147,9 +147,12 @@ class AbmVenue:
 
     # -- orders -----------------------------------------------------------------
 
-    def submit(self, order_id: int, request: OrderRequest, ts: int) -> list[Report]:
+    def submit(
+        self, order_id: int, request: OrderRequest, ts: int, *, created_ns: int | None = None
+    ) -> list[Report]:
         now = max(ts, self.market.now_ns)
-        order = Order(order_id, request, OrderStatus.SUBMITTED, ts, now)
+        created = ts if created_ns is None else created_ns
+        order = Order(order_id, request, OrderStatus.SUBMITTED, created, now)
         unsupported = _unsupported(request)
         if unsupported:
             rejected = order.evolve(

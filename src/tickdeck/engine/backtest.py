@@ -64,7 +64,7 @@ class Venue(Protocol):
     the agent-based market in the closed loop."""
 
     def submit(
-        self, order_id: int, request: OrderRequest, ts: int
+        self, order_id: int, request: OrderRequest, ts: int, *, created_ns: int | None = None
     ) -> Sequence[OrderUpdate | Fill]: ...
 
     def cancel(self, order_id: int, ts: int) -> Sequence[OrderUpdate | Fill]: ...
@@ -387,7 +387,9 @@ class _Engine:
 
     def _arrive(self, time: int, payload: tuple[int, OrderRequest]) -> None:
         order_id, request = payload
-        for report in self._exchange.submit(order_id, request, time):
+        # The order's creation time is when the strategy sent it: latency is measured from it.
+        created = self._open[order_id].ts_created
+        for report in self._exchange.submit(order_id, request, time, created_ns=created):
             self._report(report)
 
     def _submitted(self, order_id: int) -> bool:

@@ -36,7 +36,8 @@ def pre_trade_check(
     lots = request.quantity / float(instrument.lot_size)
     if abs(lots - round(lots)) > 1e-9 * max(1.0, lots):
         return RejectReason.INVALID_QUANTITY
-    if request.time_in_force == TimeInForce.GTD and (request.expire_ns or 0) <= working.ts_created:
+    # An expiry is judged at the order's arrival (its first update), not when it was sent.
+    if request.time_in_force == TimeInForce.GTD and (request.expire_ns or 0) <= working.ts_updated:
         return RejectReason.EXPIRE_TIME_PASSED
     signed = request.quantity if request.side == Side.BUY else -request.quantity
     # A bracket child is checked against the position its parent's fill leaves, on activation.

@@ -76,15 +76,21 @@ class SimulatedExchange(BarRules):
 
     # -- requests -------------------------------------------------------------
 
-    def submit(self, order_id: int, request: OrderRequest, ts: int) -> list[Report]:
+    def submit(
+        self, order_id: int, request: OrderRequest, ts: int, *, created_ns: int | None = None
+    ) -> list[Report]:
         """An order arrives at the exchange at `ts`.
 
         It is reported ACCEPTED once it passes every check made on arrival, and
-        REJECTED alone if it fails one.
+        REJECTED alone if it fails one. `created_ns` is when the strategy sent
+        it (the snapshots' ``ts_created``, from which latency is measured);
+        by default the arrival time.
         """
         if self._status(order_id) is not None:
             raise InputError("order_id", order_id, "an id not used before")
         working = Working(order_id, request, ts)
+        if created_ns is not None:
+            working.ts_created = created_ns
         self._orders[order_id] = working
         reports: list[Report] = []
         self._expire(ts, reports)

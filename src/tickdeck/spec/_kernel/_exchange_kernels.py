@@ -312,7 +312,7 @@ def submit(mi: _I64, mf: _F64, order: int, ts: int) -> None:
     row_f = mi[SI_ORDERS_F_AT] + order * OF_COLUMNS
     _expire(mi, mf, ts)
     mi[row_i + O_STATUS] = SUBMITTED
-    mi[row_i + O_CREATED] = ts
+    # O_CREATED keeps the strategy's send time (the engine passes it as `created_ns`).
     mi[row_i + O_UPDATED] = ts
     reason = REASON_NONE
     lots = mf[row_f + OF_QUANTITY] / mf[PF_LOT]
