@@ -52,7 +52,6 @@ from tickdeck.spec._kernel._layout import (
     NEVER,
     NO_MARKET,
     O_COLUMNS,
-    O_CREATED,
     O_EXPIRE,
     O_REASON,
     O_SIDE,
