@@ -14,7 +14,7 @@ import typer
 from rich.markup import escape
 
 from tickdeck import __version__
-from tickdeck.cli import backtest, data, demo, replay, runs, strategy, synth
+from tickdeck.cli import backtest, data, demo, replay, runs, strategy, sweep, synth
 from tickdeck.cli._console import err_console
 from tickdeck.core import TickdeckError
 
@@ -34,6 +34,7 @@ app.add_typer(synth.app, name="synth")
 app.command("report")(runs.report)
 app.command("replay")(replay.replay)
 app.command("backtest")(backtest.backtest)
+app.command("sweep")(sweep.sweep)
 app.command("demo")(demo.demo)
 
 
