@@ -13,47 +13,23 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from tickdeck.cli import _render
 from tickdeck.cli._console import CatalogOption, DatabaseOption, RunsOption, console, open_store
+from tickdeck.cli._run_settings import parse_params, run_settings
 from tickdeck.cli.data import _existing
-from tickdeck.core import InputError, parse_duration
+from tickdeck.core import InputError
 from tickdeck.engine import run_backtest
 from tickdeck.results.analysis import run_metrics
 from tickdeck.results.metrics import Metrics
 from tickdeck.results.run import RunResult
-from tickdeck.spec import RunFile, load_run_file, parse_run_file, resolve_strategy
+from tickdeck.spec import resolve_strategy
 
 __all__ = ["backtest"]
-
-
-def _params(pairs: list[str]) -> dict[str, str]:
-    values: dict[str, str] = {}
-    for pair in pairs:
-        name, equals, value = pair.partition("=")
-        if not equals or not name.strip():
-            raise InputError("--param", pair, "NAME=VALUE, e.g. --param fast=20")
-        values[name.strip()] = value.strip()
-    return values
-
-
-def _settings(config: Path | None, overrides: dict[str, Any]) -> RunFile:
-    """The config file's settings with the command line's on top."""
-    base = load_run_file(config) if config is not None else RunFile()
-    merged = base.model_dump(exclude_defaults=False)
-    for key, value in overrides.items():
-        if value is None:
-            continue
-        section, _, name = key.partition(".")
-        if name:
-            merged[section] = {**merged[section], name: value}
-        else:
-            merged[key] = value
-    return parse_run_file(merged, source="command line and config")
 
 
 def backtest(
@@ -98,50 +74,35 @@ def backtest(
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Run a strategy over catalog data; saves the run and prints its metrics."""
-    if fee_bps is not None and fee_per_unit is not None:
-        raise InputError("--fee-bps", fee_bps, "either --fee-bps or --fee-per-unit, not both")
     if queue is not None and queue not in ("conservative", "probabilistic"):
         raise InputError("--queue", queue, "conservative or probabilistic")
     if same_bar is not None and same_bar not in ("stop_first", "target_first", "path"):
         raise InputError("--same-bar", same_bar, "stop_first, target_first or path")
-    overrides: dict[str, Any] = {
-        "strategy": strategy,
-        "instruments": instrument or None,
-        "kinds": kind or None,
-        "start": start,
-        "end": end,
-        "cash": cash,
-        "seed": seed,
-        "fills.queue": queue,
-        "fills.same_bar": same_bar,
-    }
-    settings = _settings(config, overrides)
-    simulation = settings.simulation.model_dump()
-    if fee_bps is not None:
-        simulation["fees"] = {"type": "bps", "bps": fee_bps}
-    if fee_per_unit is not None:
-        simulation["fees"] = {"type": "per_unit", "per_unit": fee_per_unit}
-    if slippage_bps is not None:
-        simulation["slippage"] = {"type": "bps", "bps": slippage_bps}
-    for leg, value in (
-        ("order_entry", latency),
-        ("market_data", market_data_latency),
-        ("report", report_latency),
-    ):
-        if value is not None:
-            option = "--latency" if leg == "order_entry" else f"--{leg.replace('_', '-')}-latency"
-            ns = 0 if value.strip() == "0" else parse_duration(value, field=option)
-            simulation["latency"][leg] = {"type": "constant", "ns": ns}
-    settings = parse_run_file(
-        {**settings.model_dump(), "simulation": simulation}, source="command line and config"
+    strategy_ref, settings = run_settings(
+        config,
+        {
+            "strategy": strategy,
+            "instruments": instrument or None,
+            "kinds": kind or None,
+            "start": start,
+            "end": end,
+            "cash": cash,
+            "seed": seed,
+            "fills.queue": queue,
+            "fills.same_bar": same_bar,
+        },
+        fee_bps=fee_bps,
+        fee_per_unit=fee_per_unit,
+        slippage_bps=slippage_bps,
+        latencies={
+            "order_entry": latency,
+            "market_data": market_data_latency,
+            "report": report_latency,
+        },
     )
-    if settings.strategy is None:
-        raise InputError("strategy", None, "a strategy argument, or `strategy =` in --config")
-    if not settings.instruments:
-        raise InputError("--instrument", None, "at least one instrument (or `instruments =`)")
     engine_config = settings.backtest_config()
-    cls = resolve_strategy(settings.strategy)
-    params: dict[str, object] = {**settings.params, **_params(param or [])}
+    cls = resolve_strategy(strategy_ref)
+    params: dict[str, object] = {**settings.params, **parse_params(param)}
     cat = _existing(catalog)
     total = sum(
         p.rows

@@ -29,13 +29,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from tickdeck.cli._console import CatalogOption, DatabaseOption, RunsOption, console, open_store
-from tickdeck.cli.backtest import _params, _settings
+from tickdeck.cli._run_settings import parse_params, run_settings
 from tickdeck.cli.data import _existing
 from tickdeck.core import InputError, format_timestamp, parse_duration
 from tickdeck.core.errors import suggest
 from tickdeck.results.metrics import Metrics
 from tickdeck.results.report import format_metric
-from tickdeck.spec import parse_run_file
 from tickdeck.sweep import (
     EXECUTORS,
     METRICS,
@@ -205,7 +204,7 @@ def sweep(
     space = parse_space(grid or [])
     search = _search(bool(space), random, optuna, sampler_seed, batch_size)
     plan = parse_walk_forward(walk_forward) if walk_forward is not None else None
-    settings = _settings(
+    strategy_ref, settings = run_settings(
         config,
         {
             "strategy": strategy,
@@ -216,30 +215,18 @@ def sweep(
             "cash": cash,
             "seed": seed,
         },
+        fee_bps=fee_bps,
+        slippage_bps=slippage_bps,
+        latencies={"order_entry": latency},
     )
-    simulation = settings.simulation.model_dump()
-    if fee_bps is not None:
-        simulation["fees"] = {"type": "bps", "bps": fee_bps}
-    if slippage_bps is not None:
-        simulation["slippage"] = {"type": "bps", "bps": slippage_bps}
-    if latency is not None:
-        ns = 0 if latency.strip() == "0" else parse_duration(latency, field="--latency")
-        simulation["latency"]["order_entry"] = {"type": "constant", "ns": ns}
-    settings = parse_run_file(
-        {**settings.model_dump(), "simulation": simulation}, source="command line and config"
-    )
-    if settings.strategy is None:
-        raise InputError("strategy", None, "a strategy argument, or `strategy =` in --config")
-    if not settings.instruments:
-        raise InputError("--instrument", None, "at least one instrument (or `instruments =`)")
     definition = Sweep(
-        settings.strategy,
+        strategy_ref,
         settings.backtest_config(),
         space,
         search,
         metric=metric,
         maximize=not minimize,
-        params={**settings.params, **_params(param or [])},
+        params={**settings.params, **parse_params(param)},
         walk_forward=plan,
     )
     cat = _existing(catalog)

@@ -437,6 +437,14 @@ class _Engine:
                 self._open[order.order_id] = order
             self.strategy.on_order(report)
 
+    def _sample_on_schedule(self, time: int) -> None:
+        """The equity curve's next regular point, and when the one after is due."""
+        self._sample(time)
+        interval = self.config.equity_interval_ns
+        self._next_sample = time - time % interval + interval
+        if not self._bars:
+            self._watch_from = self._next_sample
+
     def _sample(self, time: int) -> None:
         """One point of the equity curve, and each instrument's price beside it."""
         self._sync_marks()
@@ -454,11 +462,7 @@ class _Engine:
                 if bar is not None:
                     self._strategy_on_bar(bar)
         if time >= self._next_sample:
-            self._sample(time)
-            interval = self.config.equity_interval_ns
-            self._next_sample = time - time % interval + interval
-            if not self._bars:
-                self._watch_from = self._next_sample
+            self._sample_on_schedule(time)
 
     def _deliver_quote(self, time: int, quote: Quote) -> None:
         """A quote's delivery, off the fast path in `run`: it feeds bars or takes a sample."""
@@ -489,11 +493,7 @@ class _Engine:
             for done in live.update_bar(bar)
         ]
         if time >= self._next_sample:
-            self._sample(time)
-            interval = self.config.equity_interval_ns
-            self._next_sample = time - time % interval + interval
-            if not self._bars:
-                self._watch_from = self._next_sample
+            self._sample_on_schedule(time)
         self._strategy_on_bar(bar)
         for coarser in completed:
             self._strategy_on_bar(coarser)
